@@ -1,0 +1,1 @@
+"""The command-line face: scripting and CI. Every command has ``--json``."""

@@ -1,0 +1,134 @@
+"""Workspace commands: ``init``, ``status`` and ``verify``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from workbench.catalog import OWNERS
+from workbench.cli.main import Context, pass_context
+from workbench.cli.output import OWNER_LABEL, STATUS_LABEL, console, emit_json, json_option, styled_status, table
+from workbench.clock import parse_user_instant
+from workbench.errors import InputError
+from workbench.services.status import STATUS_ORDER
+from workbench.services.summary import summarise
+from workbench.services.verify import verify_workspace
+from workbench.workspace import init_workspace, parse_role
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@click.command("init")
+@click.option(
+    "--role",
+    type=click.Choice(["vendor", "customer"]),
+    default="vendor",
+    show_default=True,
+    help="Whose side of the shared-responsibility matrix this workspace keeps.",
+)
+@click.option("--org", "organisation", default="", help="Organisation name, shown on reports.")
+@click.option("--system", default="", help="Name of the system in scope, shown on reports.")
+@click.option("--audit-start", default=None, metavar="YYYY-MM-DD", help="First day of the audit period.")
+@click.option("--audit-end", default=None, metavar="YYYY-MM-DD", help="Last day of the audit period.")
+@json_option
+@pass_context
+def init_command(
+    context: Context,
+    role: str,
+    organisation: str,
+    system: str,
+    audit_start: str | None,
+    audit_end: str | None,
+    as_json: bool,
+) -> None:
+    """Create a workspace (the database, the blob directory and the settings)."""
+    workspace = init_workspace(
+        context.workspace_path,
+        role=parse_role(role),
+        organisation=organisation,
+        system=system,
+        audit_period_start=_day(audit_start, "--audit-start"),
+        audit_period_end=_day(audit_end, "--audit-end"),
+    )
+    workspace.close()
+    if as_json:
+        emit_json({"workspace": str(workspace.path), **workspace.settings.model_dump(mode="json")})
+        return
+    click.echo(f"Created a {role} workspace in {workspace.path}")
+    click.echo("Next: 'workbench status' for the overview, 'workbench control list' for the controls.")
+
+
+@click.command("status")
+@click.option("--as-of", default=None, metavar="DATE", help="Derive status as of this date or instant (default: now).")
+@json_option
+@pass_context
+def status_command(context: Context, as_of: str | None, as_json: bool) -> None:
+    """Per framework: requirements mapped, and controls by status and by owner."""
+    workspace = context.workspace()
+    moment = parse_user_instant(as_of, field="--as-of", end_of_day=True) if as_of else None
+    summary = summarise(workspace, as_of=moment)
+    if as_json:
+        emit_json({"workspace": str(workspace.path), "role": workspace.settings.role, **summary.as_dict()})
+        return
+    out = console()
+    settings = workspace.settings
+    heading = " / ".join(part for part in (settings.organisation, settings.system) if part) or str(workspace.path)
+    out.print(f"[bold]{heading}[/]  ({settings.role} workspace, as of {summary.as_of:%Y-%m-%d %H:%M} UTC)")
+    statuses = [s.value for s in STATUS_ORDER]
+    grid = table("framework", "mapped", "controls", *(STATUS_LABEL[s] for s in statuses))
+    for line in summary.frameworks:
+        grid.add_row(
+            line.framework_id,
+            f"{line.requirements_mapped}/{line.requirements}",
+            str(line.controls),
+            *(str(line.by_status[s]) for s in statuses),
+        )
+    out.print(grid)
+    owners = table("framework", *(OWNER_LABEL[o] for o in OWNERS), title="Controls by owner")
+    for line in summary.frameworks:
+        owners.add_row(line.framework_id, *(str(line.by_owner[o]) for o in OWNERS))
+    out.print()
+    out.print(owners)
+    counts = summary.as_dict()["controls"]["by_status"]
+    out.print()
+    out.print(
+        f"{len(summary.statuses)} controls: " + ", ".join(f"{n} {styled_status(s)}" for s, n in counts.items() if n)
+    )
+
+
+@click.command("verify")
+@json_option
+@pass_context
+def verify_command(context: Context, as_json: bool) -> int:
+    """Recompute the ledger, every record and every blob hash; exit 0 only when the workspace is intact."""
+    workspace = context.workspace()
+    report = verify_workspace(workspace)
+    if as_json:
+        emit_json(report.as_dict())
+        return 0 if report.ok else 1
+    records = ", ".join(f"{count} {kind}" for kind, count in report.records.items())
+    summary = (
+        f"{report.ledger_entries} ledger entries, {records}, {report.blobs} blobs ({report.blob_bytes:,} bytes) "
+        f"in {report.seconds:.2f} s"
+    )
+    if report.ok:
+        click.echo(f"OK: {summary}")
+        return 0
+    click.echo(f"FAILED: {report.problems[0]}", err=True)
+    for problem in report.problems[1:]:
+        click.echo(f"  also: {problem}", err=True)
+    if report.truncated:
+        click.echo("  ... and more", err=True)
+    click.echo(f"checked {summary}", err=True)
+    return 1
+
+
+COMMANDS = (init_command, status_command, verify_command)

@@ -1,0 +1,1 @@
+"""Automated evidence collectors (checks). Which controls a check evidences is data under ``controls/``."""

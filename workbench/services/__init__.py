@@ -1,0 +1,1 @@
+"""Service functions: what the CLI and the TUI both call. They take a workspace and return plain values."""

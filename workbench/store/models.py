@@ -1,0 +1,142 @@
+"""The tables. Rows are written once and never updated: a correction is a new row (and a new ledger entry)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Column, String, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+from workbench.clock import format_stored, parse_stored, utc_now
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC instant stored as fixed-width ISO 8601 text: portable, hashable, and ordered as text."""
+
+    impl = String(27)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        return None if value is None else format_stored(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else parse_stored(value)
+
+
+def new_id() -> str:
+    """Return a new random UUID in text form."""
+    return str(uuid.uuid4())
+
+
+def _instant(nullable: bool = False) -> datetime:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))  # type: ignore[no-any-return]
+
+
+class Evidence(SQLModel, table=True):
+    """One immutable observation that a control did (or did not) operate."""
+
+    __tablename__ = "evidence"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    #: ``manual``, ``check`` (an automated collector) or ``import`` (from another organisation's packet)
+    source: str = Field(max_length=16)
+    check_id: str | None = Field(default=None, max_length=128)
+    check_version: str | None = Field(default=None, max_length=32)
+    account: str = Field(default="", max_length=64)
+    region: str = Field(default="", max_length=32)
+    resource: str = Field(default="", max_length=2048)
+    #: ``pass``, ``fail``, ``error`` or ``info``
+    result: str = Field(max_length=8)
+    error_code: str | None = Field(default=None, max_length=128)
+    observed_at: datetime = _instant()
+    collected_at: datetime = _instant()
+    valid_until: datetime | None = _instant(nullable=True)
+    collected_by: str = Field(max_length=256)
+    note: str = Field(default="")
+    supersedes_id: str | None = Field(default=None, foreign_key="evidence.id", max_length=36)
+    run_id: str | None = Field(default=None, max_length=36)
+
+
+class EvidenceControl(SQLModel, table=True):
+    """Which controls a piece of evidence speaks for."""
+
+    __tablename__ = "evidence_control"
+
+    evidence_id: str = Field(foreign_key="evidence.id", primary_key=True, max_length=36)
+    control_id: str = Field(primary_key=True, max_length=16)
+
+
+class EvidenceBlob(SQLModel, table=True):
+    """A file that belongs to a piece of evidence: an attachment or a raw API response, by SHA-256."""
+
+    __tablename__ = "evidence_blob"
+
+    evidence_id: str = Field(foreign_key="evidence.id", primary_key=True, max_length=36)
+    position: int = Field(primary_key=True)
+    sha256: str = Field(max_length=64)
+    name: str = Field(max_length=255)
+    size: int
+    media_type: str = Field(default="application/octet-stream", max_length=127)
+    #: ``attachment`` or ``raw`` (a raw API response)
+    role: str = Field(default="attachment", max_length=16)
+
+
+class ControlException(SQLModel, table=True):
+    """An accepted deviation from a control, with who approved it and until when."""
+
+    __tablename__ = "control_exception"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    control_id: str = Field(max_length=16)
+    rationale: str
+    approver: str = Field(max_length=256)
+    expires_at: datetime = _instant()
+    created_at: datetime = _instant()
+    created_by: str = Field(max_length=256)
+
+
+class OwnershipChange(SQLModel, table=True):
+    """A change of who owns a control and what each side does; the newest one per control is in force."""
+
+    __tablename__ = "ownership_change"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    control_id: str = Field(max_length=16)
+    owner: str = Field(max_length=32)
+    vendor_part: str
+    customer_part: str
+    changed_at: datetime = _instant()
+    changed_by: str = Field(max_length=256)
+    note: str = Field(default="")
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One link of the append-only hash chain over every write."""
+
+    __tablename__ = "ledger"
+
+    seq: int = Field(primary_key=True)
+    recorded_at: datetime = _instant()
+    actor: str = Field(max_length=256)
+    #: what was written: ``evidence``, ``exception``, ``ownership``, ``report`` ...
+    kind: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    #: SHA-256 of the canonical form of what was written
+    digest: str = Field(max_length=64)
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64)
+
+
+__all__ = [
+    "ControlException",
+    "Evidence",
+    "EvidenceBlob",
+    "EvidenceControl",
+    "LedgerEntry",
+    "OwnershipChange",
+    "UTCDateTime",
+    "new_id",
+    "utc_now",
+]
