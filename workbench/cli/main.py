@@ -69,9 +69,9 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
 
 
 def _register() -> None:
-    from workbench.cli import commands_catalog, commands_evidence, commands_workspace
+    from workbench.cli import commands_catalog, commands_collect, commands_evidence, commands_workspace
 
-    for module in (commands_workspace, commands_catalog, commands_evidence):
+    for module in (commands_workspace, commands_catalog, commands_evidence, commands_collect):
         for command in module.COMMANDS:
             cli.add_command(command)
 

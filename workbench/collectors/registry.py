@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
 
 from workbench.catalog import Catalog
+from workbench.collectors.base import Check
+from workbench.errors import InputError
 
 
-@dataclass(frozen=True)
-class CheckInfo:
-    """What the registry knows of one implemented check."""
+def implemented_checks() -> Mapping[str, type[Check]]:
+    """Every implemented check by id (the AWS checks are imported on first use)."""
+    from workbench.collectors.aws.checks import all_checks
 
-    id: str
-    service: str
-    title: str
-    severity: str
+    return {check.id: check for check in all_checks()}
 
 
-def implemented_checks() -> Mapping[str, CheckInfo]:
-    """Return every implemented check by id.
-
-    The AWS checks arrive with the collection issue ("AWS evidence collection: 40+ checks ..."); until then the
-    registry is empty and every check the library names is reported as pending.
-    """
-    return {}
-
-
-def check_state(check_id: str, implemented: Mapping[str, CheckInfo] | None = None) -> str:
+def check_state(check_id: str, implemented: Mapping[str, type[Check]] | None = None) -> str:
     """Return ``implemented`` or ``pending`` for a check id."""
     known = implemented_checks() if implemented is None else implemented
     return "implemented" if check_id in known else "pending"
@@ -46,3 +36,34 @@ def pending_checks(catalog: Catalog, implemented: Iterable[str] | None = None) -
     """Return the check ids the library names that no implemented check provides."""
     known = set(implemented_checks() if implemented is None else implemented)
     return tuple(check_id for check_id in referenced_checks(catalog) if check_id not in known)
+
+
+def select_checks(selectors: Sequence[str] | None) -> list[type[Check]]:
+    """Choose checks by id (``aws.s3.bucket_versioning``), by service (``s3``) or by pattern (``aws.iam.*``).
+
+    Raises:
+        InputError: a selector matches no check.
+    """
+    checks = list(implemented_checks().values())
+    if not selectors:
+        return checks
+    chosen: dict[str, type[Check]] = {}
+    for raw in selectors:
+        for selector in (part.strip() for part in raw.split(",")):
+            if not selector:
+                continue
+            matched = [
+                check
+                for check in checks
+                if check.id == selector
+                or check.service == selector
+                or check.id.split(".")[1] == selector
+                or fnmatch.fnmatchcase(check.id, selector)
+            ]
+            if not matched:
+                raise InputError(
+                    f"--checks: {selector!r} matches no check; 'workbench collect aws --list-checks' lists them"
+                )
+            for check in matched:
+                chosen[check.id] = check
+    return [check for check in checks if check.id in chosen]

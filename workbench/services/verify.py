@@ -15,10 +15,12 @@ from workbench.store.digests import (
     EXCEPTION_FIELDS,
     GENESIS_HASH,
     OWNERSHIP_FIELDS,
+    RUN_FIELDS,
     entry_hash,
     evidence_digest,
     exception_digest,
     ownership_digest,
+    run_digest,
 )
 from workbench.workspace import Workspace
 
@@ -82,8 +84,14 @@ class VerifyReport:
 _SELECT_EVIDENCE = text(f"SELECT {', '.join(EVIDENCE_FIELDS)} FROM evidence")  # noqa: S608
 _SELECT_EXCEPTIONS = text(f"SELECT {', '.join(EXCEPTION_FIELDS)} FROM control_exception")  # noqa: S608
 _SELECT_OWNERSHIP = text(f"SELECT {', '.join(OWNERSHIP_FIELDS)} FROM ownership_change")  # noqa: S608
+_SELECT_RUNS = text(f"SELECT {', '.join(RUN_FIELDS)} FROM collection_run")  # noqa: S608
 
-_TABLE_OF = {"evidence": "evidence", "exception": "control_exception", "ownership": "ownership_change"}
+_TABLE_OF = {
+    "evidence": "evidence",
+    "exception": "control_exception",
+    "ownership": "ownership_change",
+    "run": "collection_run",
+}
 
 
 def verify_workspace(workspace: Workspace, *, progress: ProgressCallback | None = None) -> VerifyReport:
@@ -127,6 +135,12 @@ def verify_workspace(workspace: Workspace, *, progress: ProgressCallback | None 
         _check_rows(
             "ownership",
             ((row["id"], ownership_digest(row)) for row in connection.execute(_SELECT_OWNERSHIP).mappings()),
+            recorded,
+            report,
+        )
+        _check_rows(
+            "run",
+            ((row["id"], run_digest(row)) for row in connection.execute(_SELECT_RUNS).mappings()),
             recorded,
             report,
         )

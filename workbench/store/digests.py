@@ -34,6 +34,23 @@ BLOB_FIELDS = ("position", "sha256", "name", "size", "media_type", "role")
 EXCEPTION_FIELDS = ("id", "control_id", "rationale", "approver", "expires_at", "created_at", "created_by")
 OWNERSHIP_FIELDS = ("id", "control_id", "owner", "vendor_part", "customer_part", "changed_at", "changed_by", "note")
 
+RUN_FIELDS = (
+    "id",
+    "source",
+    "status",
+    "started_at",
+    "finished_at",
+    "accounts",
+    "regions",
+    "checks",
+    "counts",
+    "errors",
+    "tasks",
+    "api_calls",
+    "duration_ms",
+    "actor",
+)
+
 
 def canonical_json(value: Any) -> str:
     """Return the one canonical JSON text of ``value``: sorted keys, no spaces, instants in the stored form."""
@@ -73,6 +90,11 @@ def exception_digest(exception: Any) -> str:
 def ownership_digest(change: Any) -> str:
     """Digest of one ownership change."""
     return sha256_text(canonical_json(_pick(change, OWNERSHIP_FIELDS)))
+
+
+def run_digest(run: Any) -> str:
+    """Digest of one collection run summary."""
+    return sha256_text(canonical_json(_pick(run, RUN_FIELDS)))
 
 
 def entry_hash(

@@ -112,6 +112,30 @@ class OwnershipChange(SQLModel, table=True):
     note: str = Field(default="")
 
 
+class CollectionRun(SQLModel, table=True):
+    """The summary an automated collection records of itself: what it covered, what it found, what failed."""
+
+    __tablename__ = "collection_run"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    #: ``aws`` for now
+    source: str = Field(max_length=16)
+    #: ``completed`` or ``cancelled``
+    status: str = Field(max_length=16)
+    started_at: datetime = _instant()
+    finished_at: datetime = _instant()
+    #: JSON lists and objects, as text
+    accounts: str
+    regions: str
+    checks: str
+    counts: str
+    errors: str
+    tasks: int
+    api_calls: int
+    duration_ms: int
+    actor: str = Field(max_length=256)
+
+
 class LedgerEntry(SQLModel, table=True):
     """One link of the append-only hash chain over every write."""
 
@@ -130,6 +154,7 @@ class LedgerEntry(SQLModel, table=True):
 
 
 __all__ = [
+    "CollectionRun",
     "ControlException",
     "Evidence",
     "EvidenceBlob",

@@ -1,0 +1,1 @@
+"""AWS evidence collection: credentials, the cached API wrapper, the checks (one module per service), the runner."""

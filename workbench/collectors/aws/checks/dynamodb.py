@@ -1,0 +1,7 @@
+"""dynamodb checks (to be written)."""
+
+from __future__ import annotations
+
+from workbench.collectors.base import Check
+
+CHECKS: tuple[type[Check], ...] = ()

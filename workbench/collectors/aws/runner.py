@@ -1,0 +1,140 @@
+"""Running checks: accounts x regions x services as tasks on one bounded pool; fetch once, evaluate many."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from workbench.collectors.aws.api import AwsApi, AwsCallError
+from workbench.collectors.aws.session import AccountSession
+from workbench.collectors.base import Check, Finding
+
+GLOBAL_REGION = "global"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One fetch: a service of one account in one region (or once per account for global services)."""
+
+    account: AccountSession
+    region: str
+    #: where the API is called; for global services the first selected region
+    api_region: str
+    service: str
+    checks: tuple[type[Check], ...]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What one check concluded in one task: findings, or the error that stopped it."""
+
+    check: type[Check]
+    findings: tuple[Finding, ...] = ()
+    error: AwsCallError | None = None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """A finished task with everything needed to record it."""
+
+    task: Task
+    outcomes: tuple[CheckOutcome, ...]
+    raw: bytes
+    api_calls: int
+    seconds: float
+
+
+@dataclass
+class Progress:
+    """Where a run is: tasks done of total, and results so far."""
+
+    total: int
+    done: int = 0
+    results: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0, "info": 0, "error": 0})
+    current: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def plan(accounts: Sequence[AccountSession], regions: Sequence[str], checks: Iterable[type[Check]]) -> list[Task]:
+    """Group checks by service and scope, and make one task per account x region x service."""
+    by_service: dict[tuple[str, str], list[type[Check]]] = {}
+    for check in checks:
+        by_service.setdefault((check.service, check.scope), []).append(check)
+    tasks = []
+    for account in accounts:
+        for (service, scope), group in sorted(by_service.items()):
+            if scope == "global":
+                tasks.append(Task(account, GLOBAL_REGION, regions[0], service, tuple(group)))
+            else:
+                tasks.extend(Task(account, region, region, service, tuple(group)) for region in regions)
+    return tasks
+
+
+def run_task(task: Task) -> TaskResult:
+    """Fetch a service's data once and let every check of the task evaluate it. Never raises for AWS errors."""
+    started = time.perf_counter()
+    api = AwsApi(task.account.account_id, task.api_region, task.account.client_factory(task.api_region))
+    outcomes = []
+    for check in task.checks:
+        try:
+            outcomes.append(CheckOutcome(check, tuple(check().evaluate(api))))
+        except AwsCallError as failure:
+            outcomes.append(CheckOutcome(check, error=failure))
+    return TaskResult(task, tuple(outcomes), api.raw_json(), api.calls_made, time.perf_counter() - started)
+
+
+def execute(
+    tasks: Sequence[Task],
+    *,
+    workers: int,
+    on_result: Callable[[TaskResult], None],
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> bool:
+    """Run tasks on a pool of ``workers`` threads; hand each result to ``on_result`` in the calling thread.
+
+    Returns:
+        True when every task ran; False when cancelled (``cancel`` set, or Ctrl-C). Results handed over before the
+        cancellation stay recorded.
+    """
+    stop = cancel or threading.Event()
+    state = Progress(total=len(tasks))
+    if progress is not None:
+        progress(state)
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="collect")
+    pending: set[Future[TaskResult | None]] = set()
+
+    def guarded(task: Task) -> TaskResult | None:
+        return None if stop.is_set() else run_task(task)
+
+    try:
+        pending = {pool.submit(guarded, task) for task in tasks}
+        while pending:
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                result = future.result()
+                if result is None:
+                    continue
+                on_result(result)
+                state.done += 1
+                state.current = f"{result.task.account.account_id} {result.task.region} {result.task.service}"
+                for outcome in result.outcomes:
+                    if outcome.error is not None:
+                        state.results["error"] += 1
+                    for finding in outcome.findings:
+                        state.results[finding.result] += 1
+                if progress is not None:
+                    progress(state)
+            if stop.is_set():
+                break
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        # Queued tasks are dropped; calls in flight end within the client timeouts and their results are ignored.
+        pool.shutdown(wait=False, cancel_futures=True)
+    return not stop.is_set()
