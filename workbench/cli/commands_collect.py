@@ -6,7 +6,7 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -15,17 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from workbench.catalog import load_catalog
 from workbench.cli.main import Context, pass_context
 from workbench.cli.output import console, emit_json, json_option, table
-from workbench.collectors.aws.runner import Progress as RunProgress
-from workbench.collectors.aws.session import Timeouts
-from workbench.collectors.registry import referenced_checks, select_checks
-from workbench.services.collection import (
-    CollectOptions,
-    RoleTarget,
-    check_role_arn,
-    collect_aws,
-    iam_policy,
-    read_role_file,
-)
+
+if TYPE_CHECKING:
+    from workbench.collectors.aws.runner import Progress as RunProgress
 
 
 @click.group("collect")
@@ -98,6 +90,18 @@ def collect_aws_command(
     as_json: bool,
 ) -> int:
     """Collect evidence from AWS: every result is recorded, a failed call as an error with its AWS code."""
+    # boto3 is imported only by the commands that talk to AWS, so every other command starts faster.
+    from workbench.collectors.aws.session import Timeouts
+    from workbench.collectors.registry import referenced_checks, select_checks
+    from workbench.services.collection import (
+        CollectOptions,
+        RoleTarget,
+        check_role_arn,
+        collect_aws,
+        iam_policy,
+        read_role_file,
+    )
+
     selected = select_checks(list(checks) or None)
     if list_checks:
         controls_of = referenced_checks(load_catalog())

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import queue
 import re
 import secrets
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from typing import BinaryIO
 
 #: Read and write in 1 MiB pieces: large enough for full disk speed, small enough for constant memory.
 CHUNK = 1 << 20
+_IN_FLIGHT = 8
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -73,25 +76,14 @@ class LocalBlobStore(BlobStore):
     def put_stream(self, source: BinaryIO) -> StoredBlob:
         self.tmp.mkdir(parents=True, exist_ok=True)
         temp = self.tmp / f"{secrets.token_hex(8)}.part"
-        digest = hashlib.sha256()
-        size = 0
         try:
             # O_EXCL: never write through a file or symlink someone planted under the temp name.
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "wb") as out:
-                buffer = bytearray(CHUNK)
-                view = memoryview(buffer)
-                while True:
-                    read = source.readinto(view)  # type: ignore[attr-defined]
-                    if not read:
-                        break
-                    piece = view[:read]
-                    digest.update(piece)
-                    out.write(piece)
-                    size += read
+                digest, size = _hash_and_write(source, out)
                 out.flush()
                 os.fsync(out.fileno())
-            final = self.path_for(digest.hexdigest())
+            final = self.path_for(digest)
             if final.exists():
                 temp.unlink()  # deduplicated: the same bytes are already stored
             else:
@@ -102,7 +94,7 @@ class LocalBlobStore(BlobStore):
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
             raise
-        return StoredBlob(digest.hexdigest(), size)
+        return StoredBlob(digest, size)
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path_for(sha256).open("rb")
@@ -133,6 +125,40 @@ class LocalBlobStore(BlobStore):
                 for blob in sorted(fan.iterdir()):
                     if _SHA256.match(blob.name):
                         yield blob.name
+
+
+def _hash_and_write(source: BinaryIO, out: BinaryIO) -> tuple[str, int]:
+    """Hash and write the same chunks in parallel: the writer thread and hashlib both release the GIL, so a large
+    attachment costs about as long as hashing it. At most ``_IN_FLIGHT`` chunks are held in memory."""
+    digest = hashlib.sha256()
+    size = 0
+    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=_IN_FLIGHT)
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            while (chunk := chunks.get()) is not None:
+                out.write(chunk)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which re-raises it
+            failure.append(exc)
+            while chunks.get() is not None:  # drain so the reader never blocks on a dead writer
+                pass
+
+    writer = threading.Thread(target=write, name="blob-writer", daemon=True)
+    writer.start()
+    try:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            chunks.put(chunk)
+            if failure:
+                break
+    finally:
+        chunks.put(None)
+        writer.join()
+    if failure:
+        raise failure[0]
+    return digest.hexdigest(), size
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -200,7 +200,7 @@ def current_revision(engine: Engine) -> str | None:
 def _ensure_schema(engine: Engine, db_path: Path, *, create: bool) -> None:
     try:
         revision = current_revision(engine)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         if "not a database" in str(exc.orig).lower():
             raise WorkspaceError(f"{db_path}: not a workbench database (not SQLite)") from None
         raise

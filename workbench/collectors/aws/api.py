@@ -18,6 +18,10 @@ from botocore.exceptions import (
 )
 
 
+#: error codes that mean the endpoint itself could not be reached in time
+TRANSPORT_ERRORS = frozenset({"EndpointUnreachable", "ReadTimeout"})
+
+
 class AwsCallError(Exception):
     """An AWS call failed; ``code`` is the AWS error code (AccessDenied, Throttling, ...) or a transport failure."""
 
@@ -54,6 +58,8 @@ class AwsApi:
     _clients: dict[str, Any] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
     _derived: dict[str, Any] = field(default_factory=dict)
+    #: the first transport failure (timeout, unreachable): later calls fail fast with it instead of waiting again
+    _unreachable: AwsCallError | None = None
     calls_made: int = 0
 
     def cached(self, name: str) -> Any:
@@ -82,13 +88,15 @@ class AwsApi:
             if isinstance(cached, AwsCallError):
                 raise cached
             return cached
+        if self._unreachable is not None:
+            raise AwsCallError(operation, self._unreachable.code, f"skipped: {self._unreachable.message}")
         record = CallRecord(service, operation, params)
         self.records.append(record)
         self.calls_made += 1
         try:
             response = getattr(self.client(service), operation)(**params)
         except (ClientError, BotoCoreError) as exc:
-            failure = call_error(operation, exc)
+            failure = self._note(call_error(operation, exc))
         else:
             response = _plain(response)
             if isinstance(response, dict):
@@ -99,6 +107,11 @@ class AwsApi:
         record.error = {"code": failure.code, "message": failure.message}
         self._cache[key] = failure
         raise failure
+
+    def _note(self, failure: AwsCallError) -> AwsCallError:
+        if failure.code in TRANSPORT_ERRORS and self._unreachable is None:
+            self._unreachable = failure
+        return failure
 
     def call_fresh(self, service: str, operation: str, **params: Any) -> Any:
         """Call without the cache (for polling, such as waiting for a credential report); still recorded.
@@ -128,6 +141,8 @@ class AwsApi:
             if isinstance(cached, AwsCallError):
                 raise cached
             return list(cached)
+        if self._unreachable is not None:
+            raise AwsCallError(operation, self._unreachable.code, f"skipped: {self._unreachable.message}")
         items: list[Any] = []
         token_params = dict(params)
         paginator = self.client(service).get_paginator(operation)
@@ -138,7 +153,7 @@ class AwsApi:
                 self.calls_made += 1
                 items.extend(_plain(page.get(result_key, [])))
         except (ClientError, BotoCoreError) as exc:
-            failure = call_error(operation, exc)
+            failure = self._note(call_error(operation, exc))
         else:
             record.response = {result_key: items}
             self._cache[key] = items

@@ -20,9 +20,9 @@ ROLE_SESSION_NAME = "workbench-collect"
 class Timeouts:
     """How long one call may take: an unreachable endpoint costs seconds, not minutes."""
 
-    connect: float = 5.0
-    read: float = 20.0
-    max_attempts: int = 5
+    connect: float = 3.0
+    read: float = 10.0
+    max_attempts: int = 4
 
 
 @dataclass
