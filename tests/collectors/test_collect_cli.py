@@ -41,7 +41,7 @@ def endpoint(moto_server: str) -> str:
 
 
 def _env(endpoint: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WORKBENCH_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WORKBENCH_")) or k == "WORKBENCH_CONTROLS"}
     env.update(
         AWS_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID="testing",
@@ -65,6 +65,7 @@ def _session_for(account: str, endpoint: str) -> boto3.Session:
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
+        region_name="us-east-1",
     )
 
 
@@ -163,7 +164,7 @@ def test_every_call_a_check_makes_is_declared(endpoint: str) -> None:
     from workbench.collectors.aws.api import AwsApi
 
     session = _session_for(ACCOUNTS[0], endpoint)
-    session.client("s3", endpoint_url=endpoint).create_bucket(Bucket="b1")
+    session.client("s3", endpoint_url=endpoint).create_bucket(Bucket="bucket-one")
     session.client("iam", endpoint_url=endpoint).create_user(UserName="u1")
     undeclared: dict[str, set[str]] = {}
     for check in all_checks():

@@ -45,7 +45,10 @@ def test_at_least_40_checks_over_14_services_each_small_and_described() -> None:
 def test_selection_by_id_service_and_pattern() -> None:
     assert [c.id for c in select_checks(["aws.iam.root_mfa_enabled"])] == ["aws.iam.root_mfa_enabled"]
     assert {c.service for c in select_checks(["iam"])} == {"iam"}
-    assert {c.id for c in select_checks(["aws.iam.root_*"])} == {"aws.iam.root_mfa_enabled", "aws.iam.root_no_access_keys"}
+    assert {c.id for c in select_checks(["aws.iam.root_*"])} == {
+        "aws.iam.root_mfa_enabled",
+        "aws.iam.root_no_access_keys",
+    }
     both = select_checks(["iam,kms"])
     assert {c.service for c in both} == {"iam", "kms"}
     assert len(select_checks(None)) == len(all_checks())

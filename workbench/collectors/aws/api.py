@@ -17,7 +17,6 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-
 #: error codes that mean the endpoint itself could not be reached in time
 TRANSPORT_ERRORS = frozenset({"EndpointUnreachable", "ReadTimeout"})
 
@@ -58,8 +57,9 @@ class AwsApi:
     _clients: dict[str, Any] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
     _derived: dict[str, Any] = field(default_factory=dict)
-    #: the first transport failure (timeout, unreachable): later calls fail fast with it instead of waiting again
-    _unreachable: AwsCallError | None = None
+    #: per service, the first transport failure (timeout, unreachable): later calls to that service's endpoint
+    #: fail fast with it instead of waiting out the timeouts again
+    _unreachable: dict[str, AwsCallError] = field(default_factory=dict)
     calls_made: int = 0
 
     def cached(self, name: str) -> Any:
@@ -88,15 +88,16 @@ class AwsApi:
             if isinstance(cached, AwsCallError):
                 raise cached
             return cached
-        if self._unreachable is not None:
-            raise AwsCallError(operation, self._unreachable.code, f"skipped: {self._unreachable.message}")
+        if service in self._unreachable:
+            earlier = self._unreachable[service]
+            raise AwsCallError(operation, earlier.code, f"skipped: {earlier.message}")
         record = CallRecord(service, operation, params)
         self.records.append(record)
         self.calls_made += 1
         try:
             response = getattr(self.client(service), operation)(**params)
         except (ClientError, BotoCoreError) as exc:
-            failure = self._note(call_error(operation, exc))
+            failure = self._note(service, call_error(operation, exc))
         else:
             response = _plain(response)
             if isinstance(response, dict):
@@ -108,9 +109,9 @@ class AwsApi:
         self._cache[key] = failure
         raise failure
 
-    def _note(self, failure: AwsCallError) -> AwsCallError:
-        if failure.code in TRANSPORT_ERRORS and self._unreachable is None:
-            self._unreachable = failure
+    def _note(self, service: str, failure: AwsCallError) -> AwsCallError:
+        if failure.code in TRANSPORT_ERRORS:
+            self._unreachable.setdefault(service, failure)
         return failure
 
     def call_fresh(self, service: str, operation: str, **params: Any) -> Any:
@@ -141,8 +142,9 @@ class AwsApi:
             if isinstance(cached, AwsCallError):
                 raise cached
             return list(cached)
-        if self._unreachable is not None:
-            raise AwsCallError(operation, self._unreachable.code, f"skipped: {self._unreachable.message}")
+        if service in self._unreachable:
+            earlier = self._unreachable[service]
+            raise AwsCallError(operation, earlier.code, f"skipped: {earlier.message}")
         items: list[Any] = []
         token_params = dict(params)
         paginator = self.client(service).get_paginator(operation)
@@ -153,7 +155,7 @@ class AwsApi:
                 self.calls_made += 1
                 items.extend(_plain(page.get(result_key, [])))
         except (ClientError, BotoCoreError) as exc:
-            failure = self._note(call_error(operation, exc))
+            failure = self._note(service, call_error(operation, exc))
         else:
             record.response = {result_key: items}
             self._cache[key] = items
