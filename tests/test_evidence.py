@@ -169,3 +169,9 @@ def test_evidence_cli_add_list_show(workspace: Workspace, tmp_path: Path, cli: C
     assert record["id"][:8] in table.out and "1 of 1 record(s)" in table.out
     unknown = cli("-w", workspace.path, "evidence", "show", "zzzzzzzz")
     assert unknown.code == 1 and unknown.err == "error: no evidence record 'zzzzzzzz'\n"
+
+
+def test_the_same_file_named_twice_is_attached_once(workspace: Workspace, tmp_path: Path) -> None:
+    doc = write_file(tmp_path / "a.txt", b"once")
+    view = add_manual_evidence(workspace, control_ids=[control_owned_by("vendor")], attachments=[doc, doc])
+    assert [b.name for b in view.blobs] == ["a.txt"]

@@ -48,7 +48,9 @@ def test_intact_workspace_verifies(filled: tuple[Workspace, list[EvidenceView]],
     assert report.records == {"evidence": 3, "exception": 1, "ownership": 1, "run": 0}
     assert report.blobs == 3
     result = cli("-w", workspace.path, "verify")
-    assert result.code == 0 and result.out.startswith("OK: 5 ledger entries, 3 evidence, 1 exception, 1 ownership")
+    assert result.code == 0 and result.out.startswith(
+        "OK: 5 ledger entries, 3 evidence records, 1 exceptions, 1 ownership changes, 0 collection runs, 3 blobs"
+    )
 
 
 def test_flipped_blob_byte_is_named(filled: tuple[Workspace, list[EvidenceView]], cli: CliRunner) -> None:

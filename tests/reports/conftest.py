@@ -5,11 +5,15 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import keyring
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from keyring.backend import KeyringBackend
 
 from workbench.cli import commands_report
@@ -76,8 +80,6 @@ class Seeded:
     passing: str
     failing: str
     excepted: str
-    arn_control: str
-    note_control: str
     attachment_sha256: str
 
 
@@ -113,8 +115,6 @@ def seed_evidence(workspace: Workspace, tmp_path: Path, framework_id: str) -> Se
         passing=passing,
         failing=failing,
         excepted=excepted,
-        arn_control=passing,
-        note_control=passing,
         attachment_sha256=view.blobs[0].sha256,
     )
 
@@ -155,3 +155,22 @@ def add_check_evidence(
 def options(kind: ReportKind, out: Path, *, sign: bool = True, as_of: datetime | None = None) -> ReportOptions:
     """Report options for a test: as of now unless given."""
     return ReportOptions(kind=kind, as_of=as_of or utc_now(), out=out, sign=sign)
+
+
+def self_signed(common_name: str, *, expired: bool = False) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """An EC P-256 key and a self-signed signing certificate for it (valid for 30 days, or expired yesterday)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC) - (timedelta(days=31) if expired else timedelta(0))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, certificate

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import keyring
 import pytest
+from cryptography.hazmat.primitives import serialization
 from keyring.backends import fail
 
 from tests.conftest import table_counts
-from tests.reports.conftest import MemoryKeyring, options
+from tests.reports.conftest import MemoryKeyring, options, self_signed
+from workbench.clock import utc_now
 from workbench.errors import InputError, WorkbenchError
 from workbench.reports.errors import (
     KeyringUnavailableError,
@@ -20,6 +22,7 @@ from workbench.reports.errors import (
     OutputPathError,
     PassphraseError,
     ReportCancelled,
+    SigningError,
     SigningIdentityMissing,
 )
 from workbench.reports.identity import KEYS_DIR, create_identity
@@ -160,10 +163,28 @@ def test_bad_key_files(workspace: Workspace, memory_keyring: MemoryKeyring, tmp_
         (SigningChoice(key_file=info.key_path, cert_file=info.cert_path), "the key is encrypted and no passphrase"),
     ]
     for choice, message in cases:
-        opts = ReportOptions(kind=ReportKind.SRM, as_of=options(ReportKind.SRM, out_dir).as_of, out=out_dir / "x.pdf")
+        chosen = ReportOptions(kind=ReportKind.SRM, as_of=utc_now(), out=out_dir / "x.pdf", signing=choice)
         with pytest.raises(WorkbenchError, match=message):
-            render_report(workspace, ReportOptions(kind=opts.kind, as_of=opts.as_of, out=opts.out, signing=choice))
+            render_report(workspace, chosen)
     assert not list(out_dir.iterdir())
+
+
+def test_an_expired_signing_certificate(workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key, certificate = self_signed("Old Signing", expired=True)
+    key_file, cert_file = tmp_path / "old-key.pem", tmp_path / "old-cert.pem"
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    chosen = ReportOptions(
+        kind=ReportKind.SRM,
+        as_of=utc_now(),
+        out=tmp_path / "srm.pdf",
+        signing=SigningChoice(key_file=key_file, cert_file=cert_file),
+    )
+    with pytest.raises(SigningError, match="the signing certificate is valid only from"):
+        render_report(workspace, chosen)
+    assert not (tmp_path / "srm.pdf").exists()
 
 
 def test_cancelling_stops_at_the_next_stage_and_writes_nothing(workspace: Workspace, out_dir: Path) -> None:

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.reports.conftest import MemoryKeyring, options, seed_evidence
+from workbench.clock import parse_stored
 from workbench.reports.bundle import write_bundle
 from workbench.reports.embedded import manifest_of_report
 from workbench.reports.errors import BundleError
 from workbench.reports.identity import create_identity
-from workbench.reports.options import ReportKind
+from workbench.reports.options import ReportKind, ReportOptions
 from workbench.reports.pipeline import ReportResult, render_report, report_manifest
 from workbench.reports.verification import verify_report
 from workbench.workspace import Workspace
@@ -63,11 +64,8 @@ def test_a_bundle_holds_the_manifest_the_sums_and_every_cited_blob(
 def test_a_bundle_for_a_kind_and_as_of_matches_the_report(
     workspace: Workspace, signed_report: ReportResult, tmp_path: Path
 ) -> None:
-    opts = options(ReportKind.GDPR, tmp_path / "x.pdf")
-    from workbench.clock import parse_stored
-
-    same = report_manifest(workspace, type(opts)(kind=opts.kind, as_of=parse_stored(signed_report.as_of), out=opts.out))
-    result = write_bundle(workspace, same, tmp_path / "bundle.zip")
+    same = ReportOptions(kind=ReportKind.GDPR, as_of=parse_stored(signed_report.as_of), out=tmp_path / "unused.pdf")
+    result = write_bundle(workspace, report_manifest(workspace, same), tmp_path / "bundle.zip")
     assert verify_report(signed_report.path, bundle=result.path).ok
 
 
@@ -121,8 +119,13 @@ def test_a_changed_manifest_in_the_bundle_is_named(
     with zipfile.ZipFile(bundle) as archive:
         manifest = archive.read("manifest.json").replace(b'"gdpr"', b'"soc2"', 1)
         sums = archive.read("SHA256SUMS").decode().splitlines()
-    fixed = [f"{hashlib.sha256(manifest).hexdigest()}  manifest.json" if line.endswith("manifest.json") else line for line in sums]
-    rewrite(bundle, tmp_path / "forged.zip", {"manifest.json": manifest, "SHA256SUMS": ("\n".join(fixed) + "\n").encode()})
+    fixed = [
+        f"{hashlib.sha256(manifest).hexdigest()}  manifest.json" if line.endswith("manifest.json") else line
+        for line in sums
+    ]
+    rewrite(
+        bundle, tmp_path / "forged.zip", {"manifest.json": manifest, "SHA256SUMS": ("\n".join(fixed) + "\n").encode()}
+    )
     problems = verify_report(signed_report.path, bundle=tmp_path / "forged.zip").problems
     assert problems == ["bundle: manifest.json differs from the manifest embedded in the report"]
 

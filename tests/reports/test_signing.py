@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from tests.reports.conftest import MemoryKeyring, options, seed_evidence
+from tests.reports.conftest import MemoryKeyring, options, seed_evidence, self_signed
 from workbench.reports.identity import create_identity
 from workbench.reports.options import ReportKind, ReportOptions, SigningChoice
 from workbench.reports.passphrases import KEYRING_SERVICE
 from workbench.reports.pipeline import render_report
 from workbench.reports.verification import verify_report
-from workbench.store.database import DATABASE_NAME
+from workbench.services.verify import verify_workspace
 from workbench.workspace import Workspace
 
 pytestmark = pytest.mark.slow
@@ -84,12 +83,14 @@ def test_a_signed_report_validates_in_pyhanko_and_verifies(
     assert verified.manifest.digest == result.manifest_digest
     trusted = verify_report(result.path, trust=info.cert_path)
     assert trusted.ok and trusted.trust.startswith("trusted")
-    with (workspace.store.session() as session):
-        rows = session.connection().exec_driver_sql(
-            "SELECT entity_id, digest FROM ledger WHERE kind = 'report'"
-        ).fetchall()
+    with workspace.store.session() as session:
+        rows = (
+            session.connection()
+            .exec_driver_sql("SELECT entity_id, digest FROM ledger WHERE kind = 'report'")
+            .fetchall()
+        )
     assert [(result.report_id, result.manifest_digest)] == [tuple(row) for row in rows]
-    assert (workspace.path / DATABASE_NAME).is_file()
+    assert verify_workspace(workspace).ok, "the report's ledger entry keeps the workspace verifiable"
 
 
 def test_one_flipped_byte_fails_verification_and_is_named(
@@ -114,6 +115,19 @@ def test_bytes_appended_after_signing_are_named(
     assert any("does not cover the whole file" in problem for problem in verified.problems), verified.problems
 
 
+def test_verification_works_inside_a_running_event_loop(
+    workspace: Workspace, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """pyHanko's synchronous API calls asyncio.run(), which fails in a loop (a Textual app); ours must not."""
+    create_identity(workspace)
+    result = render_report(workspace, options(ReportKind.SRM, tmp_path / "srm.pdf"))
+
+    async def from_a_loop() -> bool:
+        return verify_report(result.path).ok
+
+    assert asyncio.run(from_a_loop())
+
+
 def test_an_unsigned_report_does_not_verify(workspace: Workspace, tmp_path: Path) -> None:
     result = render_report(workspace, options(ReportKind.SRM, tmp_path / "srm.pdf", sign=False))
     verified = verify_report(result.path)
@@ -126,7 +140,7 @@ def test_a_signer_that_does_not_chain_to_the_trusted_cert_fails(
     create_identity(workspace)
     result = render_report(workspace, options(ReportKind.SRM, tmp_path / "srm.pdf"))
     stranger = tmp_path / "stranger.pem"
-    key, certificate = self_signed("Someone Else")
+    _key, certificate = self_signed("Someone Else")
     stranger.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     verified = verify_report(result.path, trust=stranger)
     assert not verified.ok and verified.trust.startswith("not trusted (does not chain")
@@ -151,23 +165,3 @@ def test_an_organisations_own_p12_identity_signs_with_the_passphrase_from_the_en
     )
     assert result.signer is not None and "Acme Corporate Signing" in result.signer
     assert verify_report(result.path).ok
-
-
-def self_signed(common_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
-        .sign(key, hashes.SHA256())
-    )
-    return key, certificate

@@ -194,10 +194,13 @@ def control_list(
             ]
         )
         return
+    out = console()
+    if not rows:
+        out.print("No control matches these filters.")
+        return
     grid = table("id", "title", "owner", "status", "reason")
     for control, status in rows:
         grid.add_row(control.id, control.title, status.owner.value, styled_status(status.status.value), status.reason)
-    out = console()
     out.print(grid)
     out.print(f"{len(rows)} control(s)")
 

@@ -184,7 +184,7 @@ def verify_report_command_output(pdf: Path, bundle: Path | None, trust: Path | N
         emit_json(result.as_dict())
         return 0 if result.ok else 1
     if result.ok:
-        click.echo(f"OK: {pdf} is intact, and signed by {result.signer}")
+        click.echo(f"OK: {pdf}: the signature is intact and covers the whole file")
         for line in _details(result):
             click.echo(f"  {line}")
         return 0
@@ -197,9 +197,9 @@ def verify_report_command_output(pdf: Path, bundle: Path | None, trust: Path | N
 
 
 def _details(result: ReportVerification) -> list[str]:
-    lines = [f"signer: {result.signer}: {result.trust}"] if result.signed else []
+    lines = [f"signer: {result.signer}; {result.trust}"] if result.signed else []
     if result.signed:
-        lines.append(f"signature: covers {result.coverage}; signed at {result.signed_at or 'unknown'}")
+        lines.append(f"signature: coverage {result.coverage}; signed at {result.signed_at or 'unknown'}")
     if result.manifest is not None:
         m = result.manifest
         who = " / ".join(part for part in (m.organisation, m.system) if part) or "no organisation set"

@@ -104,6 +104,14 @@ def status_command(context: Context, as_of: str | None, as_json: bool) -> None:
     )
 
 
+_RECORD_WORDS = {
+    "evidence": "evidence records",
+    "exception": "exceptions",
+    "ownership": "ownership changes",
+    "run": "collection runs",
+}
+
+
 @click.command("verify")
 @json_option
 @pass_context
@@ -114,7 +122,7 @@ def verify_command(context: Context, as_json: bool) -> int:
     if as_json:
         emit_json(report.as_dict())
         return 0 if report.ok else 1
-    records = ", ".join(f"{count} {kind}" for kind, count in report.records.items())
+    records = ", ".join(f"{count} {_RECORD_WORDS.get(kind, kind)}" for kind, count in report.records.items())
     summary = (
         f"{report.ledger_entries} ledger entries, {records}, {report.blobs} blobs ({report.blob_bytes:,} bytes) "
         f"in {report.seconds:.2f} s"

@@ -187,10 +187,16 @@ def _heading(requirement: Requirement, ancestors: Sequence[Requirement]) -> tupl
 
 
 def _flag(requirement: Requirement) -> str:
-    for name in ("implementation", "flag", "requirement", "required", "specification", "status"):
-        value = requirement.attributes.get(name, "").strip().lower()
-        if value in _FLAG_WORDS:
-            return _FLAG_WORDS[value]
+    """HIPAA's implementation flag, from whichever attribute the catalog uses for it."""
+    attributes = {name.lower(): value.strip().lower() for name, value in requirement.attributes.items()}
+    for name in ("implementation", "flag", "requirement", "specification", "type", "status"):
+        if attributes.get(name, "") in _FLAG_WORDS:
+            return _FLAG_WORDS[attributes[name]]
+    for name, word in (("required", "Required"), ("addressable", "Addressable")):
+        if attributes.get(name) in ("true", "yes", "1"):
+            return word
+    if attributes.get("required") in ("false", "no", "0"):
+        return "Addressable"
     return _FLAG_WORDS.get(requirement.kind.lower(), "")
 
 

@@ -20,6 +20,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from workbench.clock import utc_now
 from workbench.errors import InputError
 from workbench.reports.async_bridge import run_coroutine
 from workbench.reports.errors import PassphraseError, SigningError, SigningIdentityMissing
@@ -166,6 +167,12 @@ def _signer(
 ) -> ReportSigner:
     if not isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise InputError(f"{source}: only RSA and EC keys can sign reports")
+    now = utc_now()
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        raise SigningError(
+            f"{source}: the signing certificate is valid only from {certificate.not_valid_before_utc:%Y-%m-%d} to "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}; renew it (or 'workbench keys init --replace')"
+        )
     der = serialization.Encoding.DER
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     if private_key.public_key().public_bytes(der, spki) != certificate.public_key().public_bytes(der, spki):

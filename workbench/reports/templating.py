@@ -52,8 +52,16 @@ def render_html(content: ReportContent, *, manifest_digest: str, environment: En
         manifest_digest=manifest_digest,
         generator=f"Compliance Evidence Workbench {__version__}",
         note_limit=NOTE_LIMIT,
+        audit_period=_period(content),
         legend=[(StatusBadge(key), STATUS_MEANING[key]) for key in DISPLAY_ORDER],
     )
+
+
+def _period(content: ReportContent) -> str:
+    start, end = content.audit_period_start, content.audit_period_end
+    if start is None and end is None:
+        return "not set"
+    return f"{_day(start) if start else 'open'} to {_day(end) if end else 'open'}"
 
 
 def _asset_url(name: str) -> str:

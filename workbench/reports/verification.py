@@ -1,11 +1,4 @@
-"""Verify a signed report offline: the signature, whole-file coverage, the signer's trust, the manifest, the bundle.
-
-Trust without ``--trust``: a report signed with a self-signed identity (``workbench keys init``) cannot chain to
-anything the verifier already trusts. Its signer is then reported as "not trusted (self-signed)" (or "not trusted
-(no --trust certificate given)" for a CA-issued one), and ``ok`` is decided by integrity alone: pyHanko judges the
-signature with the signer's own certificate as the anchor, so ``bottom_line`` still demands an intact, valid
-signature, and the signature must cover the whole file. With ``--trust CERT`` the signer must also chain to CERT.
-"""
+"""Verify a signed report offline: the signature, whole-file coverage, the signer's trust, the manifest, the bundle."""
 
 from __future__ import annotations
 
@@ -71,6 +64,24 @@ class ReportVerification:
 
 def verify_report(pdf: Path, bundle: Path | None = None, trust: Path | None = None) -> ReportVerification:
     """Verify a report file, and with ``bundle`` its evidence bundle, without any network.
+
+    The signature must be intact and cover the whole file: pyHanko's ``bottom_line`` decides (never ``valid`` alone,
+    which stays True on a tampered file), and its coverage must be the entire file (bytes appended after signing
+    leave ``bottom_line`` True but the coverage short).
+
+    Trust: with ``trust`` the signer must chain to that certificate. Without it, a report signed with a self-signed
+    identity (``workbench keys init``) cannot chain to anything the verifier already trusts, so the signer is reported
+    as "not trusted (self-signed)" (or "not trusted (no --trust certificate given)" for a CA-issued one) and ``ok`` is
+    decided by integrity alone: pyHanko validates with the signer's own certificate as the anchor, so ``bottom_line``
+    still demands an intact, valid signature by a certificate valid at signing time.
+
+    Args:
+        pdf: the report file.
+        bundle: its evidence bundle, whose every entry is checked against SHA256SUMS and the embedded manifest.
+        trust: a certificate (PEM or DER) the signer must chain to.
+
+    Returns:
+        What was found; ``ok`` only when every check held. Every failure is named in ``problems``.
 
     Raises:
         InputError: the report, the bundle or the trusted certificate cannot be read at all (a missing file).

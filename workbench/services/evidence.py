@@ -130,7 +130,11 @@ def add_manual_evidence(
     controls = resolve_control_ids(workspace.catalog, control_ids)
     if result not in RESULTS:
         raise InputError(f"result {result!r} is not one of {', '.join(RESULTS)}")
-    checked: list[Attachment] = [check_attachment(path) for path in attachments]
+    checked: list[Attachment] = []
+    for path in attachments:
+        attachment = check_attachment(path)
+        if all(attachment.resolved != seen.resolved for seen in checked):  # the same file named twice counts once
+            checked.append(attachment)
     if not checked and not note.strip():
         raise InputError("evidence needs a note (--note) or at least one attachment (--attach)")
     now = utc_now()

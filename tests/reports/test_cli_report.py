@@ -1,0 +1,92 @@
+"""The report CLI end to end: keys init, render (signed and not), bundle, and the verify output for the lead."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliRunner
+from tests.reports.conftest import MemoryKeyring, seed_evidence
+from workbench.cli.commands_report import verify_report_command_output
+from workbench.workspace import Workspace
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("report_cli")]
+
+
+def test_render_unsigned_with_the_framework_alias(workspace: Workspace, cli: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "matrix.pdf"
+    result = cli("-w", workspace.path, "report", "render", "--framework", "srm", "--no-sign", "--out", out, "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["kind"] == "srm" and data["signed"] is False and data["path"] == str(out) and data["pages"] > 1
+    assert out.read_bytes().startswith(b"%PDF-")
+
+
+def test_keys_render_bundle_and_verify(
+    workspace: Workspace,
+    memory_keyring: MemoryKeyring,
+    cli: CliRunner,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_evidence(workspace, tmp_path, "gdpr")
+    keys = cli("-w", workspace.path, "keys", "init", "--algorithm", "ec-p256", "--name", "Acme Audit Signing")
+    assert keys.code == 0, keys.err
+    assert "Acme Audit Signing" in keys.out and "OS keyring" in keys.out
+    shown = cli("-w", workspace.path, "keys", "show", "--json")
+    assert shown.code == 0 and shown.json()["subject"].endswith("CN=Acme Audit Signing")
+
+    pdf = tmp_path / "gdpr.pdf"
+    rendered = cli("-w", workspace.path, "report", "render", "--kind", "gdpr", "--as-of", "2099-01-01", "--out", pdf)
+    assert rendered.code == 0, rendered.err
+    assert "signed by" in rendered.out and "recorded in the ledger as report" in rendered.out
+
+    bundle = tmp_path / "gdpr.zip"
+    bundled = cli("-w", workspace.path, "report", "bundle", "--report", pdf, "--out", bundle)
+    assert bundled.code == 0, bundled.err and "SHA256SUMS" in bundled.out
+
+    cert = workspace.path / "keys" / "signing-cert.pem"
+    capsys.readouterr()
+    assert verify_report_command_output(pdf, bundle, cert, as_json=False) == 0
+    printed = capsys.readouterr()
+    assert printed.out.startswith(f"OK: {pdf}: the signature is intact") and "; trusted (chains to" in printed.out
+    assert "bundle:" in printed.out and printed.err == ""
+
+    assert verify_report_command_output(pdf, None, None, as_json=True) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True and data["trust"] == "not trusted (self-signed)" and data["problems"] == []
+
+    tampered = tmp_path / "tampered.pdf"
+    raw = bytearray(pdf.read_bytes())
+    raw[raw.index(b"stream\n") + 40] ^= 0x01
+    tampered.write_bytes(bytes(raw))
+    assert verify_report_command_output(tampered, bundle, None, as_json=False) == 1
+    printed = capsys.readouterr()
+    assert printed.err.startswith("FAILED: signature: the signed bytes were changed after signing")
+
+
+def test_bundle_by_kind_and_as_of(workspace: Workspace, cli: CliRunner, tmp_path: Path) -> None:
+    seed_evidence(workspace, tmp_path, "gdpr")
+    out = tmp_path / "b.zip"
+    result = cli("-w", workspace.path, "report", "bundle", "--kind", "gdpr", "--as-of", "2099-01-01", "--out", out)
+    assert result.code == 0, result.err
+    assert "2 blobs" in result.out
+
+
+def test_cli_errors_are_one_line(
+    workspace: Workspace, memory_keyring: MemoryKeyring, cli: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "srm.pdf"
+    missing = cli("-w", workspace.path, "report", "render", "--kind", "srm", "--out", out)
+    assert missing.code == 1 and missing.err.startswith("error: no signing identity") and "Traceback" not in missing.err
+    both = cli("-w", workspace.path, "report", "render", "--kind", "srm", "--no-sign", "--key", out, "--cert", out)
+    assert both.code == 1 and "--no-sign contradicts" in both.err
+    neither = cli("-w", workspace.path, "report", "bundle", "--out", tmp_path / "x.zip")
+    assert neither.code == 1 and "either --report" in neither.err
+    unknown = cli("-w", workspace.path, "report", "render", "--kind", "iso27001")
+    assert unknown.code == 2
+    assert not out.exists()
+    none = cli("-w", workspace.path, "keys", "show")
+    assert none.code == 1 and "workbench keys init" in none.out
