@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from workbench.catalog import load_catalog
 from workbench.cli.main import Context, pass_context
@@ -91,6 +89,9 @@ def collect_aws_command(
 ) -> int:
     """Collect evidence from AWS: every result is recorded, a failed call as an error with its AWS code."""
     # boto3 is imported only by the commands that talk to AWS, so every other command starts faster.
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from workbench.collectors.aws.session import Timeouts
     from workbench.collectors.registry import referenced_checks, select_checks
     from workbench.services.collection import (

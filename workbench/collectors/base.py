@@ -5,9 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from workbench.collectors.aws.api import AwsApi
+if TYPE_CHECKING:  # botocore is imported only by the commands that talk to AWS
+    from workbench.collectors.aws.api import AwsApi
 
 Result = Literal["pass", "fail", "info"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
