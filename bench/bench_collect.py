@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ REGIONS = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2"]
 
 
 def start_server(latency: float) -> str:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request would drown the figures
     app = DomainDispatcherApplication(create_backend_app)
 
     def slow(environ: dict[str, Any], start_response: Any) -> Any:
@@ -78,13 +80,32 @@ def collect(endpoint: str, workspace: Path, roles: Path, regions: list[str], wor
     summary: dict[str, Any] = json.loads(out_path.read_text())
     summary["wall"] = elapsed
     summary["rss_mb"] = usage.ru_maxrss // 1024
+    summary["cpu"] = usage.ru_utime + usage.ru_stime
     return summary
 
 
-def measured(endpoint: str, root: Path, name: str, accounts: int, regions: list[str], workers: int) -> dict[str, Any]:
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(
+    server: subprocess.Popen[str], endpoint: str, root: Path, name: str, accounts: int, regions: list[str], workers: int
+) -> dict[str, Any]:
     roles = root / f"{name}-roles.txt"
     roles.write_text("".join(f"arn:aws:iam::{100000000000 + i}:role/Audit\n" for i in range(accounts)))
-    return collect(endpoint, root / name, roles, regions, workers)
+    before = server_cpu_seconds(server.pid)
+    summary = collect(endpoint, root / name, roles, regions, workers)
+    summary["server_cpu"] = server_cpu_seconds(server.pid) - before
+    return summary
+
+
+def serve(latency: float) -> None:
+    """Run the slow moto server in its own process: forked collectors then start small, and its memory and CPU
+    are not counted as the collector's."""
+    print(start_server(latency), flush=True)
+    threading.Event().wait()
 
 
 def main() -> None:
@@ -93,21 +114,34 @@ def main() -> None:
     parser.add_argument("--regions", type=int, default=4)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--workers", type=int, default=32)
+    parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    endpoint = start_server(args.latency_ms / 1000)
+    if args.serve is not None:
+        serve(args.serve)
+        return
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(args.latency_ms / 1000)], stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None
+    endpoint = server.stdout.readline().strip()
     regions = REGIONS[: args.regions]
-    with tempfile.TemporaryDirectory(prefix="bench-collect-") as scratch:
-        root = Path(scratch)
-        small = measured(endpoint, root, "one-account", 1, regions, args.workers)
-        pooled = measured(endpoint, root, "pooled", args.accounts, regions, args.workers)
-        serial = measured(endpoint, root, "serial", args.accounts, regions, 1)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-collect-") as scratch:
+            root = Path(scratch)
+            small = measured(server, endpoint, root, "one-account", 1, regions, args.workers)
+            pooled = measured(server, endpoint, root, "pooled", args.accounts, regions, args.workers)
+            serial = measured(server, endpoint, root, "serial", args.accounts, regions, 1)
+    finally:
+        server.terminate()
+        server.wait()
     print(
         f"moto server latency {args.latency_ms:.0f} ms per call; {args.accounts} accounts x {len(regions)} regions; "
         f"{pooled['checks']} checks, {pooled['tasks']} tasks"
     )
     for label, s in ((f"pool of {args.workers}", pooled), ("one at a time", serial)):
         print(
-            f"  {label:>14}: {s['wall']:6.1f} s wall, {s['api_calls']:5d} API calls, "
+            f"  {label:>14}: {s['wall']:6.1f} s wall; CPU {s['cpu']:4.1f} s in the collector, "
+            f"{s['server_cpu']:4.1f} s in the moto server; {s['api_calls']:5d} API calls, "
             f"{s['evidence_records']} records, counts {s['counts']}"
         )
     print(f"  speed-up: {serial['wall'] / pooled['wall']:.1f}x   (target >= 8x)")

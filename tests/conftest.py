@@ -35,8 +35,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in ("WORKBENCH_WORKSPACE", "WORKBENCH_CONTROLS", "WORKBENCH_BUSY_TIMEOUT", "WORKBENCH_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WORKBENCH_ACTOR", "tester@example.test")
-    if os.environ.get("TMP_TEST_CONTROLS"):
-        monkeypatch.setenv("WORKBENCH_CONTROLS", os.environ["TMP_TEST_CONTROLS"])
     monkeypatch.chdir(tmp_path)
 
 

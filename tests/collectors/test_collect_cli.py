@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,3 +199,71 @@ def test_plan_groups_checks_by_service_once_per_account_and_region() -> None:
     assert len(keys) == len(set(keys))
     iam_tasks = [t for t in tasks if t.service == "iam"]
     assert [t.region for t in iam_tasks] == ["global", "global"]
+
+
+@pytest.fixture
+def slow_endpoint() -> Iterator[str]:
+    """A moto server that answers every request after 0.3 s, so a run is still going when it is interrupted."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    app = DomainDispatcherApplication(create_backend_app)
+
+    def slow(environ: dict[str, Any], start_response: Any) -> Any:
+        threading.Event().wait(0.3)
+        return app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, slow, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+def test_ctrl_c_stops_promptly_and_keeps_what_was_recorded(slow_endpoint: str, tmp_path: Path) -> None:
+    env = _env(slow_endpoint)
+    workspace = tmp_path / "ws"
+    assert _workbench("-w", workspace, "init", env=env).returncode == 0
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from workbench.cli.main import main; main()",
+            "-w",
+            str(workspace),
+            "collect",
+            "aws",
+            "--regions",
+            "us-east-1,eu-west-1,eu-central-1",
+            "--workers",
+            "1",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    recorded = 0
+    while time.monotonic() < deadline and recorded == 0:  # wait until the first task is written
+        try:
+            process.wait(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            with sqlite3.connect(workspace / "workbench.db") as connection:
+                recorded = connection.execute("SELECT COUNT(*) FROM evidence").fetchone()[0]
+    assert recorded > 0 and process.poll() is None, "the run ended before it could be interrupted"
+    interrupted = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert time.monotonic() - interrupted < 10, "Ctrl-C did not stop the run promptly"
+    assert process.returncode == 130, err
+    summary = json.loads(out)
+    assert summary["status"] == "cancelled"
+    assert summary["tasks"] > 1 and 0 < summary["evidence_records"]
+    verified = _workbench("-w", workspace, "verify", "--json", env=env)
+    assert verified.returncode == 0, verified.stdout
+    report = json.loads(verified.stdout)
+    assert report["records"]["run"] == 1 and report["records"]["evidence"] == summary["evidence_records"]

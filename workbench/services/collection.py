@@ -18,6 +18,7 @@ from workbench.clock import utc_now
 from workbench.collectors.aws.runner import GLOBAL_REGION, ProgressCallback, TaskResult, execute, plan
 from workbench.collectors.aws.session import (
     AccountSession,
+    ClientMaker,
     Timeouts,
     assume_role,
     client_config,
@@ -157,7 +158,7 @@ def collect_aws(
     config = client_config(options.timeouts, options.workers)
     base_region = regions_given[0] if regions_given else None
     session = base_session or open_base_session(options.profile, base_region or "us-east-1")
-    base = identify(session, config, "the caller")
+    base = identify(ClientMaker(session, config), "the caller")
     accounts: list[AccountSession] = (
         [assume_role(base, role.arn, role.external_id) for role in options.roles] if options.roles else [base]
     )
