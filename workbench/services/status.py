@@ -115,18 +115,16 @@ def control_statuses(workspace: Workspace, *, as_of: datetime | None = None) -> 
     # per control: scope -> (observed_at, valid_until, result, error_code) of the newest record
     newest: dict[str, dict[str, tuple[str, str | None, str, str | None]]] = {}
     exceptions: dict[str, tuple[str, str]] = {}
-    with workspace.store.session() as session:
-        connection = session.connection()
-        rows = connection.execute(_LATEST_EVIDENCE, {"as_of": stamp}).fetchall()
-        for control_id, key, result, observed, valid_until, error_code in rows:
-            scopes = newest.get(control_id)
-            if scopes is None:
-                scopes = newest[control_id] = {}
-            held = scopes.get(key)
-            if held is None or observed > held[0]:
-                scopes[key] = (observed, valid_until, result, error_code)
-        for control_id, approver, expires_at in connection.execute(_ACTIVE_EXCEPTIONS, {"as_of": stamp}):
-            exceptions.setdefault(control_id, (approver, expires_at))
+    store = workspace.store
+    for control_id, key, result, observed, valid_until, error_code in store.rows(_LATEST_EVIDENCE, {"as_of": stamp}):
+        scopes = newest.get(control_id)
+        if scopes is None:
+            scopes = newest[control_id] = {}
+        held = scopes.get(key)
+        if held is None or observed > held[0]:
+            scopes[key] = (observed, valid_until, result, error_code)
+    for control_id, approver, expires_at in store.rows(_ACTIVE_EXCEPTIONS, {"as_of": stamp}):
+        exceptions.setdefault(control_id, (approver, expires_at))
 
     statuses: dict[str, ControlStatus] = {}
     for control in catalog.controls.values():
@@ -170,10 +168,12 @@ def _derive(
     fresh: Counter[str] = Counter()
     stale = 0
     first_failure: tuple[str, str, str | None] | None = None
-    newest_observed = max(observed for observed, _v, _r, _e in scopes.values())
+    newest_observed = ""
     # Observed at or after this instant means fresh under the cadence (stored instants compare as text).
     cadence_cutoff = format_stored(parse_stored(as_of) - timedelta(days=cadence_days))
     for key, (observed, valid_until, result, error_code) in scopes.items():
+        if observed > newest_observed:
+            newest_observed = observed
         if (valid_until < as_of) if valid_until else (observed < cadence_cutoff):
             stale += 1
             continue

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, TextClause, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -78,6 +78,22 @@ class Store:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, self.anchor)
+
+    def rows(self, statement: TextClause, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a read-only SQL statement and return plain tuples (no per-row objects: for scans of many rows).
+
+        The statement is compiled for the engine's dialect, so the same text runs on SQLite and PostgreSQL.
+        """
+        with _lock_errors(self.busy_timeout), self.engine.connect() as connection:
+            compiled = statement.compile(dialect=connection.dialect)
+            bound = compiled.construct_params(params)
+            args: Any = [bound[name] for name in compiled.positiontup or ()] if compiled.positional else bound
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(str(compiled), args)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
 
     def dispose(self) -> None:
         """Close every pooled connection."""
