@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
@@ -35,8 +35,37 @@ class Context:
 
 pass_context = click.make_pass_decorator(Context)
 
+#: command name -> (module, attribute); a module is imported only when its command runs (or help lists it),
+#: so ``workbench status`` does not pay for boto3, WeasyPrint or the other commands' imports.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("workbench.cli.commands_workspace", "init_command"),
+    "status": ("workbench.cli.commands_workspace", "status_command"),
+    "verify": ("workbench.cli.commands_workspace", "verify_command"),
+    "catalog": ("workbench.cli.commands_catalog", "catalog_group"),
+    "control": ("workbench.cli.commands_catalog", "control_group"),
+    "evidence": ("workbench.cli.commands_evidence", "evidence_group"),
+    "exception": ("workbench.cli.commands_evidence", "exception_group"),
+    "collect": ("workbench.cli.commands_collect", "collect_group"),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        command = getattr(importlib.import_module(target[0]), target[1])
+        assert isinstance(command, click.Command)  # noqa: S101 - a wrong table entry is a programming error
+        return command
+
 
 @click.group(
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     invoke_without_command=True,
 )
@@ -68,17 +97,6 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
         click.echo(ctx.get_help())
 
 
-def _register() -> None:
-    from workbench.cli import commands_catalog, commands_collect, commands_evidence, commands_workspace
-
-    for module in (commands_workspace, commands_catalog, commands_evidence, commands_collect):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI: a user's mistake prints one line and exits non-zero; nothing prints a traceback by default."""
     try:
@@ -97,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a raw traceback
         if os.environ.get("WORKBENCH_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         click.echo(
             f"internal error: {type(exc).__name__}: {exc} "
