@@ -123,8 +123,19 @@ def test_symlink_inside_the_named_directory_is_fine(workspace: Workspace, tmp_pa
 def test_unreadable_attachment_is_refused(workspace: Workspace, tmp_path: Path) -> None:
     locked = write_file(tmp_path / "in" / "locked.txt", b"no")
     locked.chmod(0)
-    command = [sys.executable, "-c", "from workbench.cli.main import main; main()", "-w", str(workspace.path),
-               "evidence", "add", "--control", control_owned_by("vendor"), "--attach", str(locked)]
+    command = [
+        sys.executable,
+        "-c",
+        "from workbench.cli.main import main; main()",
+        "-w",
+        str(workspace.path),
+        "evidence",
+        "add",
+        "--control",
+        control_owned_by("vendor"),
+        "--attach",
+        str(locked),
+    ]
     if os.geteuid() == 0:
         # root reads every file; without the capabilities that let it, it obeys the file mode like anyone else
         command = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *command]

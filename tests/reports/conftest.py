@@ -16,8 +16,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from keyring.backend import KeyringBackend
 
-from workbench.cli import commands_report
-from workbench.cli.main import cli as workbench_cli
 from workbench.clock import utc_now
 from workbench.reports.options import ReportKind, ReportOptions
 from workbench.services.evidence import add_manual_evidence, write_evidence
@@ -60,17 +58,6 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def report_cli() -> Iterator[None]:
-    """Make ``report`` and ``keys`` available on the CLI (until main.py registers commands_report)."""
-    added = [command for command in commands_report.COMMANDS if command.name not in workbench_cli.commands]
-    for command in added:
-        workbench_cli.add_command(command)
-    yield
-    for command in added:
-        workbench_cli.commands.pop(str(command.name), None)
 
 
 @dataclass(frozen=True)

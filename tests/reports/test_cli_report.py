@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CliRunner
 from tests.reports.conftest import MemoryKeyring, seed_evidence
-from workbench.cli.commands_report import verify_report_command_output
 from workbench.workspace import Workspace
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("report_cli")]
+pytestmark = [pytest.mark.slow]
 
 
 def test_render_unsigned_with_the_framework_alias(workspace: Workspace, cli: CliRunner, tmp_path: Path) -> None:
@@ -29,7 +27,6 @@ def test_keys_render_bundle_and_verify(
     memory_keyring: MemoryKeyring,
     cli: CliRunner,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     seed_evidence(workspace, tmp_path, "gdpr")
     keys = cli("-w", workspace.path, "keys", "init", "--algorithm", "ec-p256", "--name", "Acme Audit Signing")
@@ -48,23 +45,27 @@ def test_keys_render_bundle_and_verify(
     assert bundled.code == 0, bundled.err and "SHA256SUMS" in bundled.out
 
     cert = workspace.path / "keys" / "signing-cert.pem"
-    capsys.readouterr()
-    assert verify_report_command_output(pdf, bundle, cert, as_json=False) == 0
-    printed = capsys.readouterr()
-    assert printed.out.startswith(f"OK: {pdf}: the signature is intact") and "; trusted (chains to" in printed.out
-    assert "bundle:" in printed.out and printed.err == ""
+    # 'workbench verify REPORT' needs no workspace: an auditor runs it anywhere
+    verified = cli("verify", pdf, "--bundle", bundle, "--trust", cert)
+    assert verified.code == 0, verified.err
+    assert verified.out.startswith(f"OK: {pdf}: the signature is intact") and "; trusted (chains to" in verified.out
+    assert "bundle:" in verified.out and verified.err == ""
 
-    assert verify_report_command_output(pdf, None, None, as_json=True) == 0
-    data = json.loads(capsys.readouterr().out)
+    as_json = cli("verify", pdf, "--json")
+    assert as_json.code == 0, as_json.err
+    data = as_json.json()
     assert data["ok"] is True and data["trust"] == "not trusted (self-signed)" and data["problems"] == []
 
     tampered = tmp_path / "tampered.pdf"
     raw = bytearray(pdf.read_bytes())
     raw[raw.index(b"stream\n") + 40] ^= 0x01
     tampered.write_bytes(bytes(raw))
-    assert verify_report_command_output(tampered, bundle, None, as_json=False) == 1
-    printed = capsys.readouterr()
-    assert printed.err.startswith("FAILED: signature: the signed bytes were changed after signing")
+    failed = cli("verify", tampered, "--bundle", bundle)
+    assert failed.code == 1
+    assert failed.err.startswith("FAILED: signature: the signed bytes were changed after signing")
+
+    misplaced = cli("-w", workspace.path, "verify", "--bundle", bundle)
+    assert misplaced.code == 2 and "--bundle and --trust go with a REPORT" in misplaced.err
 
 
 def test_bundle_by_kind_and_as_of(workspace: Workspace, cli: CliRunner, tmp_path: Path) -> None:

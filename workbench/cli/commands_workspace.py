@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -113,27 +114,52 @@ _RECORD_WORDS = {
 
 
 @click.command("verify")
+@click.argument("report", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--bundle",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With REPORT: the auditor's bundle (zip) whose files are checked against the report's manifest.",
+)
+@click.option(
+    "--trust",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With REPORT: a PEM certificate the signer must chain to.",
+)
 @json_option
 @pass_context
-def verify_command(context: Context, as_json: bool) -> int:
-    """Recompute the ledger, every record and every blob hash; exit 0 only when the workspace is intact."""
+def verify_command(
+    context: Context, report: Path | None, bundle: Path | None, trust: Path | None, as_json: bool
+) -> int:
+    """Without REPORT: recompute the ledger, every record and every blob hash of the workspace.
+
+    With REPORT (a PDF): check its signature covers the whole file, show the signer, extract the evidence manifest
+    and, with --bundle, check every hash. Needs no workspace and no network. Exit 0 only when everything holds.
+    """
+    if report is not None:
+        from workbench.cli.commands_report import verify_report_command_output
+
+        return verify_report_command_output(report, bundle, trust, as_json)
+    if bundle is not None or trust is not None:
+        raise click.UsageError("--bundle and --trust go with a REPORT to verify")
     workspace = context.workspace()
-    report = verify_workspace(workspace)
+    outcome = verify_workspace(workspace)
     if as_json:
-        emit_json(report.as_dict())
-        return 0 if report.ok else 1
-    records = ", ".join(f"{count} {_RECORD_WORDS.get(kind, kind)}" for kind, count in report.records.items())
+        emit_json(outcome.as_dict())
+        return 0 if outcome.ok else 1
+    records = ", ".join(f"{count} {_RECORD_WORDS.get(kind, kind)}" for kind, count in outcome.records.items())
     summary = (
-        f"{report.ledger_entries} ledger entries, {records}, {report.blobs} blobs ({report.blob_bytes:,} bytes) "
-        f"in {report.seconds:.2f} s"
+        f"{outcome.ledger_entries} ledger entries, {records}, {outcome.blobs} blobs ({outcome.blob_bytes:,} bytes) "
+        f"in {outcome.seconds:.2f} s"
     )
-    if report.ok:
+    if outcome.ok:
         click.echo(f"OK: {summary}")
         return 0
-    click.echo(f"FAILED: {report.problems[0]}", err=True)
-    for problem in report.problems[1:]:
+    click.echo(f"FAILED: {outcome.problems[0]}", err=True)
+    for problem in outcome.problems[1:]:
         click.echo(f"  also: {problem}", err=True)
-    if report.truncated:
+    if outcome.truncated:
         click.echo("  ... and more", err=True)
     click.echo(f"checked {summary}", err=True)
     return 1

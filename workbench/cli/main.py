@@ -46,6 +46,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "evidence": ("workbench.cli.commands_evidence", "evidence_group"),
     "exception": ("workbench.cli.commands_evidence", "exception_group"),
     "collect": ("workbench.cli.commands_collect", "collect_group"),
+    "report": ("workbench.cli.commands_report", "report_group"),
+    "keys": ("workbench.cli.commands_report", "keys_group"),
 }
 
 
