@@ -17,6 +17,7 @@ from workbench.reports.identity import ALGORITHMS, create_identity, workspace_id
 from workbench.reports.options import AUDIENCES, ReportKind, ReportOptions, SigningChoice, parse_kind
 from workbench.reports.pipeline import render_report, report_manifest
 from workbench.reports.verification import ReportVerification, verify_report
+from workbench.wording import counted
 
 _KINDS = [kind.value for kind in ReportKind]
 _FILE = click.Path(path_type=Path, dir_okay=False)
@@ -91,8 +92,8 @@ def render_command(
     signed = f"signed by {result.signer}" if result.signed else "unsigned draft"
     click.echo(f"Wrote {result.path} ({result.pages} pages, {result.size:,} bytes, {signed})")
     click.echo(
-        f"  {result.kind} report as of {result.as_of}, {result.audience} view: {result.evidence:,} evidence records "
-        f"in force, {result.cited:,} cited on the pages"
+        f"  {result.kind} report as of {result.as_of}, {result.audience} view: "
+        f"{counted(result.evidence, 'evidence record')} in force, {result.cited:,} cited on the pages"
     )
     click.echo(f"  manifest SHA-256 {result.manifest_digest}; recorded in the ledger as report {result.report_id}")
 
@@ -131,7 +132,8 @@ def bundle_command(
     if as_json:
         emit_json(result.as_dict())
         return
-    click.echo(f"Wrote {result.path}: manifest.json, SHA256SUMS and {result.blobs} blobs ({result.blob_bytes:,} bytes)")
+    blobs = counted(result.blobs, "blob")
+    click.echo(f"Wrote {result.path}: manifest.json, SHA256SUMS and {blobs} ({result.blob_bytes:,} bytes)")
     click.echo(f"  manifest SHA-256 {result.manifest_digest}")
 
 
@@ -203,13 +205,13 @@ def _details(result: ReportVerification) -> list[str]:
     if result.manifest is not None:
         m = result.manifest
         who = " / ".join(part for part in (m.organisation, m.system) if part) or "no organisation set"
-        lines.append(
-            f"manifest: {m.kind} report as of {m.as_of} for {who}; {m.evidence:,} evidence records, {m.blobs:,} blobs"
-        )
+        contents = f"{counted(m.evidence, 'evidence record')}, {counted(m.blobs, 'blob')}"
+        lines.append(f"manifest: {m.kind} report as of {m.as_of} for {who}; {contents}")
         lines.append(f"manifest SHA-256: {m.digest}")
     if result.bundle is not None:
         b = result.bundle
-        lines.append(f"bundle: {b['entries']} entries, {b['blobs']} blobs ({b['blob_bytes']:,} bytes) checked")
+        entries, blobs = counted(b["entries"], "entry", "entries"), counted(b["blobs"], "blob")
+        lines.append(f"bundle: {entries}, {blobs} ({b['blob_bytes']:,} bytes) checked")
     return lines
 
 

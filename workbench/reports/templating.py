@@ -12,6 +12,7 @@ from workbench.clock import to_utc
 from workbench.reports.asset_fetcher import ASSET_SCHEME
 from workbench.reports.model import DISPLAY_ORDER, OWNER_LABEL, STATUS_MEANING, ReportContent, StatusBadge
 from workbench.resources import data_dir
+from workbench.wording import counted
 
 #: How much of an evidence note the appendix prints; the record itself keeps all of it.
 NOTE_LIMIT = 400
@@ -37,6 +38,7 @@ def report_environment(templates: Path | None = None) -> Environment:
     environment.filters["w3c"] = _w3c
     environment.filters["clip"] = _clip
     environment.filters["thousands"] = _thousands
+    environment.filters["counted"] = counted
     environment.filters["bytes"] = _bytes
     environment.globals["asset"] = _asset_url
     environment.globals["owner_labels"] = OWNER_LABEL
