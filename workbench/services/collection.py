@@ -7,8 +7,9 @@ import json
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from workbench.collectors.base import Check
 from workbench.collectors.registry import referenced_checks, select_checks
 from workbench.errors import InputError
 from workbench.services.evidence import write_evidence
+from workbench.store.blobs import StoredBlob
+from workbench.store.database import Writer
 from workbench.store.digests import run_digest
 from workbench.store.models import CollectionRun, Evidence, EvidenceBlob, new_id
 from workbench.workspace import Workspace, default_actor
@@ -173,54 +176,17 @@ def collect_aws(
     api_calls = 0
     written = 0
 
-    def record(result: TaskResult) -> None:
+    def record(results: Sequence[TaskResult]) -> None:
+        """Record a batch of finished tasks in one transaction; each task's raw responses are one blob."""
         nonlocal api_calls, written
-        api_calls += result.api_calls
-        raw = workspace.store.blobs.put_stream(io.BytesIO(result.raw))
+        raws = [workspace.store.blobs.put_stream(io.BytesIO(result.raw)) for result in results]
         observed = utc_now()
-        task = result.task
-        region = "" if task.region == GLOBAL_REGION else task.region
         with workspace.store.transaction(who) as writer:
-            for outcome in result.outcomes:
-                check = outcome.check
-                items: list[tuple[str, str, str, str | None]] = [
-                    (f.resource, f.result, f.message, None) for f in outcome.findings
-                ]
-                if outcome.error is not None:
-                    error = outcome.error
-                    items = [("", "error", f"{error.operation}: {error.message}"[:2000], error.code)]
-                    errors.append(f"{task.account.account_id} {task.region} {check.id}: {error.code}")
-                for resource, result_word, message, code in items:
-                    evidence = Evidence(
-                        id=new_id(),
-                        source="check",
-                        check_id=check.id,
-                        check_version=check.version,
-                        account=task.account.account_id,
-                        region=region,
-                        resource=resource,
-                        result=result_word,
-                        error_code=code,
-                        observed_at=observed,
-                        collected_at=observed,
-                        collected_by=f"workbench collect aws ({who})",
-                        note=message,
-                        run_id=run_id,
-                    )
-                    blob = EvidenceBlob(
-                        evidence_id=evidence.id,
-                        position=0,
-                        sha256=raw.sha256,
-                        name=f"{task.service}-{task.account.account_id}-{task.region}.json",
-                        size=raw.size,
-                        media_type="application/json",
-                        role="raw",
-                    )
-                    write_evidence(writer, evidence, controls_of.get(check.id, ()), [blob])
-                    counts[result_word] += 1
-                    written += 1
+            for result, raw in zip(results, raws, strict=True):
+                api_calls += result.api_calls
+                written += _record_task(writer, result, raw, observed, run_id, who, controls_of, counts, errors)
 
-    finished_all = execute(tasks, workers=options.workers, on_result=record, progress=progress, cancel=cancel)
+    finished_all = execute(tasks, workers=options.workers, on_results=record, progress=progress, cancel=cancel)
     seconds = time.perf_counter() - clock
     run = CollectionRun(
         id=run_id,
@@ -267,3 +233,59 @@ def iam_policy(checks: Sequence[type[Check]]) -> dict[str, Any]:
 
 #: what the runner itself calls: who am I, and which regions are enabled
 RUNNER_ACTIONS = ("sts:GetCallerIdentity", "ec2:DescribeRegions")
+
+
+def _record_task(
+    writer: Writer,
+    result: TaskResult,
+    raw: StoredBlob,
+    observed: datetime,
+    run_id: str,
+    who: str,
+    controls_of: Mapping[str, Sequence[str]],
+    counts: dict[str, int],
+    errors: list[str],
+) -> int:
+    """Write the evidence of one finished task (every finding, or the error) and return how many records."""
+    task = result.task
+    region = "" if task.region == GLOBAL_REGION else task.region
+    written = 0
+    for outcome in result.outcomes:
+        check = outcome.check
+        items: list[tuple[str, str, str, str | None]] = [
+            (f.resource, f.result, f.message, None) for f in outcome.findings
+        ]
+        if outcome.error is not None:
+            error = outcome.error
+            items = [("", "error", f"{error.operation}: {error.message}"[:2000], error.code)]
+            errors.append(f"{task.account.account_id} {task.region} {check.id}: {error.code}")
+        for resource, result_word, message, code in items:
+            evidence = Evidence(
+                id=new_id(),
+                source="check",
+                check_id=check.id,
+                check_version=check.version,
+                account=task.account.account_id,
+                region=region,
+                resource=resource,
+                result=result_word,
+                error_code=code,
+                observed_at=observed,
+                collected_at=observed,
+                collected_by=f"workbench collect aws ({who})",
+                note=message,
+                run_id=run_id,
+            )
+            blob = EvidenceBlob(
+                evidence_id=evidence.id,
+                position=0,
+                sha256=raw.sha256,
+                name=f"{task.service}-{task.account.account_id}-{task.region}.json",
+                size=raw.size,
+                media_type="application/json",
+                role="raw",
+            )
+            write_evidence(writer, evidence, controls_of.get(check.id, ()), [blob])
+            counts[result_word] += 1
+            written += 1
+    return written
