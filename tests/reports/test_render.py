@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,20 @@ pytestmark = pytest.mark.slow
 
 def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def words_outside_the_page(path: Path) -> list[str]:
+    """Words whose box (from poppler's ``pdftotext -bbox``) runs past the right edge of the page's text area."""
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    outside: list[str] = []
+    for page in re.finditer(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', boxes, re.S):
+        right_edge = float(page.group(1)) - 15 * 72 / 25.4 + 1.0  # the page less its 15 mm right margin (1 pt slack)
+        for word in re.finditer(
+            r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" [^>]*>([^<]*)</word>', page.group(2)
+        ):
+            if float(word.group(1)) > right_edge:
+                outside.append(word.group(2))
+    return outside
 
 
 def flat(text: str) -> str:
@@ -50,6 +66,7 @@ def test_each_framework_report_shows_requirements_controls_owners_and_statuses(
     assert "Vendor" in text, "owners are printed"
     assert "Legacy system retired in Q1" in text and "CISO Jane Roe" in text, "the exceptions chapter"
     assert flat(LONG_ARN) in squeezed, "the long ARN is printed whole (wrapped, not clipped)"
+    assert words_outside_the_page(out) == [], "nothing runs past the right margin"
     manifest = parse_manifest(PdfReader(out).attachments[MANIFEST_NAME][0])
     assert manifest["report"]["kind"] == kind.value and manifest["workspace"]["organisation"] == "Acme Data"
     cited = {item["id"] for item in manifest["evidence"]}
