@@ -23,9 +23,10 @@ setup_workbench() {
   if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     echo "setup: $("$python" --version) is too old; the workbench needs Python 3.11 or newer" >&2; return 1
   fi
-  # System libraries: WeasyPrint's Pango and HarfBuzz, a font, and for the tests the sqlite3 shell, tmux and poppler.
+  # System libraries: WeasyPrint's Pango and HarfBuzz, a font; for the tests the sqlite3 shell, tmux, poppler and a
+  # real Secret Service (GNOME Keyring in a private D-Bus session) for the keyring test.
   local debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
-  if [ "$extra" = "dev" ]; then debs+=(sqlite3 tmux poppler-utils); fi
+  if [ "$extra" = "dev" ]; then debs+=(sqlite3 tmux poppler-utils gnome-keyring libsecret-tools dbus); fi
   if command -v dpkg-query >/dev/null 2>&1; then
     local pyver; pyver="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
     "$python" -c 'import ensurepip, venv' 2>/dev/null || debs+=("python${pyver}-venv")
