@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -148,8 +149,8 @@ def collect_aws(
 
     Every check result becomes an evidence record linked to the controls that name the check; a failed call is an
     ``error`` record with the AWS error code. The raw API responses of each task are one blob that all its
-    records cite. Each task is written in its own transaction, so a cancelled or interrupted run keeps what it
-    finished.
+    records cite. The tasks finished at one moment are written in one transaction, so a cancelled or interrupted run
+    keeps what it finished.
 
     Raises:
         InputError: unknown checks, bad regions or roles.
@@ -162,9 +163,7 @@ def collect_aws(
     base_region = regions_given[0] if regions_given else None
     session = base_session or open_base_session(options.profile, base_region or "us-east-1")
     base = identify(ClientMaker(session, config), "the caller")
-    accounts: list[AccountSession] = (
-        [assume_role(base, role.arn, role.external_id) for role in options.roles] if options.roles else [base]
-    )
+    accounts = _assume_roles(base, options.roles, options.workers) if options.roles else [base]
     regions = regions_given or enabled_regions(accounts[0])
     tasks = plan(accounts, regions, checks)
     controls_of = referenced_checks(workspace.catalog)
@@ -220,6 +219,17 @@ def collect_aws(
         errors=tuple(errors),
         evidence_records=written,
     )
+
+
+def _assume_roles(base: AccountSession, roles: Sequence[RoleTarget], workers: int) -> list[AccountSession]:
+    """Assume every role at once (two STS round trips each), in the order given.
+
+    Raises:
+        WorkbenchError: the first role, in the order given, that cannot be assumed.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(roles))), thread_name_prefix="assume") as pool:
+        futures = [pool.submit(assume_role, base, role.arn, role.external_id) for role in roles]
+        return [future.result() for future in futures]
 
 
 def iam_policy(checks: Sequence[type[Check]]) -> dict[str, Any]:
