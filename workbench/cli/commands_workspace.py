@@ -9,12 +9,13 @@ import click
 
 from workbench.catalog import OWNERS
 from workbench.cli.main import Context, pass_context
-from workbench.cli.output import OWNER_LABEL, STATUS_LABEL, console, emit_json, json_option, styled_status, table
+from workbench.cli.output import console, emit_json, json_option, styled_status, table
 from workbench.clock import parse_user_instant
 from workbench.errors import InputError
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import summarise
 from workbench.services.verify import verify_workspace
+from workbench.wording import OWNER_LABEL, STATUS_LABEL
 from workbench.workspace import init_workspace, parse_role
 
 

@@ -48,6 +48,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("workbench.cli.commands_collect", "collect_group"),
     "report": ("workbench.cli.commands_report", "report_group"),
     "keys": ("workbench.cli.commands_report", "keys_group"),
+    "tui": ("workbench.cli.commands_tui", "tui_command"),
 }
 
 
@@ -84,6 +85,8 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
     """Compliance Evidence Workbench: one control set for SOC 2, HIPAA, GDPR and shared-responsibility matrices,
     with evidence you can prove.
 
+    In a terminal, 'workbench' alone opens the app on the workspace.
+
     \b
     Start with:
       workbench init --org "Acme" --system "Acme Cloud"
@@ -96,7 +99,12 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
     ctx.obj = context
     ctx.call_on_close(context.close)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from workbench.cli.commands_tui import tui_command  # in a terminal: open the app
+
+            ctx.invoke(tui_command)
+        else:
+            click.echo(ctx.get_help())
 
 
 def main(argv: list[str] | None = None) -> None:

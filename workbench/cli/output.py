@@ -23,25 +23,6 @@ STATUS_STYLE = {
     "other_party": "blue",
 }
 
-#: Short column labels, so the overview fits an 80-column terminal.
-STATUS_LABEL = {
-    "passing": "passing",
-    "failing": "failing",
-    "stale": "stale",
-    "missing": "missing",
-    "excepted": "excepted",
-    "not_applicable": "n/a",
-    "other_party": "other",
-}
-OWNER_LABEL = {
-    "vendor": "vendor",
-    "customer": "customer",
-    "shared": "shared",
-    "third_party": "3rd party",
-    "shared_vendor_third_party": "vendor+3rd",
-    "not_applicable": "n/a",
-}
-
 
 def json_option(function: F) -> F:
     """Add ``--json`` to a command."""

@@ -1,0 +1,84 @@
+"""The Textual app: built by ``make_app`` from a workspace path, for the CLI and the tests alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from workbench.tui.controls import ControlDetailScreen, ControlsScreen
+from workbench.tui.dashboard import DashboardScreen
+from workbench.tui.help import HelpScreen
+from workbench.workspace import Workspace, open_workspace
+
+
+class WorkbenchApp(App[None]):
+    """The workbench on one workspace: dashboard, controls and each control in full."""
+
+    CSS_PATH = "workbench.tcss"
+    TITLE = "Compliance Evidence Workbench"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("d", "dashboard", "Dashboard", id="app.dashboard"),
+        Binding("c", "controls", "Controls", id="app.controls"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+
+    def on_mount(self) -> None:
+        settings = self.workspace.settings
+        self.sub_title = " · ".join(p for p in (settings.organisation, settings.system) if p) or str(
+            self.workspace.path
+        )
+        self.push_screen(DashboardScreen(self.workspace))
+
+    # ---- navigation -------------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_dashboard(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+
+    def action_controls(self, framework_id: str | None = None) -> None:
+        self.push_screen(ControlsScreen(self.workspace, framework_id))
+
+    def open_control(self, control_id: str) -> None:
+        self.push_screen(ControlDetailScreen(self.workspace, control_id))
+
+    def on_dashboard_screen_framework_chosen(self, message: DashboardScreen.FrameworkChosen) -> None:
+        self.action_controls(message.framework_id)
+
+    def on_controls_screen_control_chosen(self, message: ControlsScreen.ControlChosen) -> None:
+        self.open_control(message.control_id)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("dashboard: show", "Requirements and controls by status and owner", self.action_dashboard)
+        yield SystemCommand("controls: browse all", "Every control with its owner and status", self.action_controls)
+        for framework in self.workspace.catalog.frameworks.values():
+            yield SystemCommand(
+                f"controls: {framework.title}",
+                f"The controls mapped to {framework.title}",
+                lambda framework_id=framework.id: self.action_controls(framework_id),
+            )
+        yield SystemCommand(
+            "help: keys and areas", "What each area does and the keys that work everywhere", self.action_help
+        )
+
+
+def make_app(workspace_path: Path) -> WorkbenchApp:
+    """Build the app on the workspace at ``workspace_path``.
+
+    Raises:
+        WorkspaceError: the path is not a workspace (the CLI prints it and exits before any screen opens).
+    """
+    return WorkbenchApp(open_workspace(workspace_path))

@@ -1,0 +1,29 @@
+"""What every screen of the app shares: worker failures go to one place, the error modal."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from workbench.errors import WorkbenchError
+from workbench.tui.errors import ErrorModal
+
+
+class WorkbenchScreen(Screen[None]):
+    """A screen whose thread workers report failures in a modal, never as a traceback on screen."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        self.app.push_screen(error_modal(event.worker.error))
+
+
+def error_modal(error: BaseException) -> ErrorModal:
+    """The modal for an error: a user's mistake in its own words; anything else with what to do next."""
+    if isinstance(error, WorkbenchError):
+        return ErrorModal("Cannot do that", error.message)
+    return ErrorModal(
+        "Something went wrong",
+        f"{type(error).__name__}: {error}\n\nNothing was written. Run the same action with the CLI and "
+        "WORKBENCH_DEBUG=1 for the details, and please report it.",
+    )

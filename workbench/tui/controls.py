@@ -1,0 +1,228 @@
+"""Controls: the list (filtered by framework or by typing) and one control in full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from workbench.services.evidence import EvidenceRow, list_evidence
+from workbench.services.exceptions import list_exceptions
+from workbench.services.ownership import Responsibility, responsibilities
+from workbench.services.status import ControlStatus, control_statuses
+from workbench.store.models import ControlException
+from workbench.tui.base import WorkbenchScreen
+from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
+from workbench.workspace import Workspace
+
+#: how many evidence records the detail screen lists (the CLI's 'evidence list' pages through all of them)
+EVIDENCE_SHOWN = 100
+
+
+class ControlsScreen(WorkbenchScreen):
+    """Every control (or a framework's), with owner and status; type to filter, Enter to open."""
+
+    BINDINGS = [
+        Binding("enter", "open_control", "Open", id="controls.open"),
+        Binding("slash", "focus_filter", "Filter", id="controls.filter"),
+        Binding("escape", "back", "Back", id="controls.back"),
+    ]
+
+    @dataclass
+    class ControlChosen(Message):
+        """The user chose a control row."""
+
+        control_id: str
+
+    def __init__(self, workspace: Workspace, framework_id: str | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.framework_id = framework_id
+        self.rows: list[tuple[str, str, str, str, str]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self._heading(), id="controls-heading")
+        yield Input(placeholder="Filter: id, title, owner or status", id="controls-filter")
+        yield DataTable(id="controls-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def _heading(self) -> str:
+        if self.framework_id is None:
+            return "All controls"
+        return f"Controls mapped to {self.workspace.catalog.frameworks[self.framework_id].title}"
+
+    def on_mount(self) -> None:
+        table = self.query_one("#controls-table", DataTable)
+        table.add_column("Control", width=8)
+        table.add_column("Title", width=46)
+        table.add_columns("Owner", "Status", "Reason")
+        self.load()
+
+    @work(thread=True, exclusive=True, group="controls", exit_on_error=False)
+    def load(self) -> None:
+        """Read statuses and owners off the UI thread."""
+        catalog = self.workspace.catalog
+        statuses = control_statuses(self.workspace)
+        owners = responsibilities(self.workspace)
+        wanted = (
+            set(catalog.controls)
+            if self.framework_id is None
+            else {c for c, control in catalog.controls.items() if control.maps.get(self.framework_id)}
+        )
+        rows = [
+            (
+                control_id,
+                catalog.controls[control_id].title,
+                OWNER_LABEL[owners[control_id].owner.value],
+                STATUS_LABEL[statuses[control_id].status.value],
+                statuses[control_id].reason,
+            )
+            for control_id in sorted(wanted)
+        ]
+        self.app.call_from_thread(self.show, rows)
+
+    def show(self, rows: list[tuple[str, str, str, str, str]]) -> None:
+        self.rows = rows
+        self._fill(self.query_one("#controls-filter", Input).value)
+        self.query_one("#controls-table", DataTable).focus()
+
+    def _fill(self, text: str) -> None:
+        table = self.query_one("#controls-table", DataTable)
+        table.clear()
+        needle = text.strip().lower()
+        for row in self.rows:
+            if not needle or any(needle in cell.lower() for cell in row):
+                table.add_row(*row, key=row[0])
+        self.sub_title = f"{table.row_count} of {counted(len(self.rows), 'control')}"
+
+    @on(Input.Changed, "#controls-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#controls-filter")
+    def filter_submitted(self) -> None:
+        self.query_one("#controls-table", DataTable).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#controls-filter", Input).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_open_control(self) -> None:
+        table = self.query_one("#controls-table", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key is not None:
+                self.post_message(self.ControlChosen(str(key)))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.ControlChosen(str(event.row_key.value)))
+
+
+@dataclass(frozen=True)
+class ControlDetail:
+    """Everything the detail screen shows, read in one go off the UI thread."""
+
+    responsibility: Responsibility
+    status: ControlStatus
+    evidence: list[EvidenceRow]
+    evidence_total: int
+    exceptions: list[ControlException]
+
+
+class ControlDetailScreen(WorkbenchScreen):
+    """One control: description, each side's part, status with reason, requirements, evidence, exceptions."""
+
+    BINDINGS = [Binding("escape", "back", "Back", id="control.back")]
+
+    def __init__(self, workspace: Workspace, control_id: str) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.control_id = control_id
+
+    def compose(self) -> ComposeResult:
+        control = self.workspace.catalog.controls[self.control_id]
+        yield Header()
+        with VerticalScroll(id="control-body"):
+            yield Static(f"[b]{control.id}[/b]  {control.title}", id="control-title")
+            yield Static(f"{control.domain} · reviewed {control.cadence}", classes="muted")
+            yield Static(control.description, id="control-description", markup=False)
+            yield Static("Loading ...", id="control-ownership")
+            yield Static("", id="control-status")
+            yield Static("Meets", classes="section-title")
+            yield DataTable(id="control-requirements", cursor_type="row", zebra_stripes=True)
+            yield Static("Evidence", classes="section-title", id="control-evidence-title")
+            yield DataTable(id="control-evidence", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="control-exceptions", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.control_id
+        requirements = self.query_one("#control-requirements", DataTable)
+        requirements.add_columns("Framework", "Requirement", "Title")
+        for requirement in self.workspace.catalog.requirements_for(self.control_id):
+            requirements.add_row(requirement.framework_id, requirement.id, requirement.title)
+        self.query_one("#control-evidence", DataTable).add_columns(
+            "Evidence", "Observed", "Result", "Source", "Scope or note"
+        )
+        self.load()
+
+    @work(thread=True, exclusive=True, group="control", exit_on_error=False)
+    def load(self) -> None:
+        """Read the control's state off the UI thread."""
+        evidence, total = list_evidence(self.workspace, control_id=self.control_id, limit=EVIDENCE_SHOWN)
+        detail = ControlDetail(
+            responsibility=responsibilities(self.workspace)[self.control_id],
+            status=control_statuses(self.workspace)[self.control_id],
+            evidence=evidence,
+            evidence_total=total,
+            exceptions=list_exceptions(self.workspace, control_id=self.control_id),
+        )
+        self.app.call_from_thread(self.show, detail)
+
+    def show(self, detail: ControlDetail) -> None:
+        owner = detail.responsibility
+        ownership = self.query_one("#control-ownership", Static)
+        ownership.update(
+            f"Owner: [b]{OWNER_LABEL[owner.owner.value]}[/b] ({owner.origin})\n"
+            f"  Vendor's part:   {_plain(owner.vendor_part)}\n"
+            f"  Customer's part: {_plain(owner.customer_part)}"
+        )
+        status = detail.status
+        self.query_one("#control-status", Static).update(
+            f"Status: [b]{STATUS_LABEL[status.status.value]}[/b]: {_plain(status.reason)}"
+        )
+        self.query_one("#control-evidence-title", Static).update(
+            f"Evidence ({counted(detail.evidence_total, 'record')}, newest first"
+            + (f"; the first {EVIDENCE_SHOWN} shown)" if detail.evidence_total > EVIDENCE_SHOWN else ")")
+        )
+        table = self.query_one("#control-evidence", DataTable)
+        table.clear()
+        for row in detail.evidence:
+            scope = " ".join(part for part in (row.account, row.region, row.resource) if part) or row.note[:80]
+            table.add_row(row.id[:8], f"{row.observed_at:%Y-%m-%d %H:%M}", row.result, row.source, scope)
+        exceptions = self.query_one("#control-exceptions", Static)
+        exceptions.update(
+            "\n".join(
+                f"Exception {item.id[:8]}: {item.rationale} "
+                f"(approved by {item.approver}, until {item.expires_at:%Y-%m-%d})"
+                for item in detail.exceptions
+            )
+        )
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _plain(text: str) -> str:
+    """Text from the workspace, shown literally inside a markup string (brackets are not markup)."""
+    return text.replace("[", "\\[")
