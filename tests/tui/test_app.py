@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from tests.conftest import CliRunner
 from workbench.clock import utc_now
@@ -87,10 +87,19 @@ def test_dashboard_framework_controls_and_a_control_in_full(workspace: Workspace
         seen["soc2_controls"] = len(listed)
         assert ["IAM-01", "passing"] == [listed[[r[0] for r in listed].index("IAM-01")][i] for i in (0, 3)]
 
-        # typing in the filter narrows the list; Enter opens the control
-        await pilot.press("slash", *"iam-01", "enter")
+        # typing in the filter narrows the list; Enter moves to the list, or opens the only match
+        await pilot.press("slash", *"iam-0")
         await pilot.pause()
-        assert [row[0] for row in cells(controls.query_one("#controls-table", DataTable))] == ["IAM-01"]
+        narrowed = [row[0] for row in cells(controls.query_one("#controls-table", DataTable))]
+        assert len(narrowed) > 1 and all(control_id.startswith("IAM-0") for control_id in narrowed)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ControlsScreen) and pilot.app.focused is not None
+        assert pilot.app.focused.id == "controls-table"
+        await pilot.press("slash", *"iam-01")  # focusing the filter selects its text: typing replaces it
+        await pilot.pause()
+        filtered = cells(controls.query_one("#controls-table", DataTable))
+        assert [row[0] for row in filtered] == ["IAM-01"], controls.query_one("#controls-filter", Input).value
         await pilot.press("enter")
         await settle(pilot)
         detail = pilot.app.screen

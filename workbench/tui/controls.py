@@ -27,6 +27,9 @@ EVIDENCE_SHOWN = 100
 class ControlsScreen(WorkbenchScreen):
     """Every control (or a framework's), with owner and status; type to filter, Enter to open."""
 
+    #: the list has focus from the start, so keys typed while the rows load are never taken from the user
+    AUTO_FOCUS = "#controls-table"
+
     BINDINGS = [
         Binding("enter", "open_control", "Open", id="controls.open"),
         Binding("slash", "focus_filter", "Filter", id="controls.filter"),
@@ -90,7 +93,6 @@ class ControlsScreen(WorkbenchScreen):
     def show(self, rows: list[tuple[str, str, str, str, str]]) -> None:
         self.rows = rows
         self._fill(self.query_one("#controls-filter", Input).value)
-        self.query_one("#controls-table", DataTable).focus()
 
     def _fill(self, text: str) -> None:
         table = self.query_one("#controls-table", DataTable)
@@ -107,10 +109,16 @@ class ControlsScreen(WorkbenchScreen):
 
     @on(Input.Submitted, "#controls-filter")
     def filter_submitted(self) -> None:
-        self.query_one("#controls-table", DataTable).focus()
+        """Enter in the filter opens the control when only one matches, else moves to the list."""
+        table = self.query_one("#controls-table", DataTable)
+        if table.row_count == 1:
+            self.action_open_control()
+        else:
+            self.set_focus(table)
 
     def action_focus_filter(self) -> None:
-        self.query_one("#controls-filter", Input).focus()
+        # at once, not on the next turn of the loop (as Widget.focus does), so keys typed right after '/' land there
+        self.set_focus(self.query_one("#controls-filter", Input))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -21,6 +21,8 @@ from workbench.workspace import Workspace
 class DashboardScreen(WorkbenchScreen):
     """The first screen: one row per framework; Enter lists that framework's controls."""
 
+    AUTO_FOCUS = "#by-status"
+
     BINDINGS = [
         Binding("enter", "open_framework", "Controls of framework", id="dashboard.open"),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
@@ -93,7 +95,6 @@ class DashboardScreen(WorkbenchScreen):
             )
         else:
             hint.update("Enter: the controls of a framework · c: all controls · ?: help")
-        by_status.focus()
 
     def action_refresh(self) -> None:
         self.load()

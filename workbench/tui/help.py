@@ -17,9 +17,10 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
 
 - **Dashboard** (`d`): per framework, the requirements mapped and the controls by status and by owner.
   Select a framework (`Enter`) to list its controls.
-- **Controls** (`c`): every control with its owner and status. Type in the filter box to narrow the list;
-  `Enter` opens a control: its description, each side's part, its status with the reason, the requirements
-  it meets in every framework, its evidence (newest first) and its exceptions.
+- **Controls** (`c`): every control with its owner and status. `/` and typing narrow the list (`Enter`
+  there opens the only match); `Enter` on a row opens the control: its description, each side's part, its
+  status with the reason, the requirements it meets in every framework, its evidence (newest first) and its
+  exceptions.
 
 ## Keys that work everywhere
 
