@@ -161,3 +161,19 @@ def test_removed_middle_entry_is_named(filled: tuple[Workspace, list[EvidenceVie
         connection.execute("DELETE FROM ledger WHERE seq = 2")
     problems = [str(p) for p in verify_workspace(workspace).problems]
     assert problems[0] == "ledger entry 3: expected entry 2 here: entries 2..2 are missing"
+
+
+def test_a_removed_anchor_is_named_even_with_the_rows_and_entries_deleted_to_match(
+    filled: tuple[Workspace, list[EvidenceView]], cli: CliRunner
+) -> None:
+    workspace, _views = filled
+    (workspace.path / "ledger.head").unlink()
+    result = cli("-w", workspace.path, "verify")
+    assert result.code == 1
+    assert result.err.startswith("FAILED: ledger head: ledger.head is missing")
+
+
+def test_a_fresh_workspace_has_its_genesis_anchor_and_verifies(workspace: Workspace, cli: CliRunner) -> None:
+    assert (workspace.path / "ledger.head").is_file()
+    result = cli("-w", workspace.path, "verify")
+    assert result.code == 0 and result.out.startswith("OK: 0 ledger entries")

@@ -16,6 +16,7 @@ from workbench.reports.asset_fetcher import PackagedAssetFetcher
 from workbench.reports.manifest import MANIFEST_NAME, parse_manifest
 from workbench.reports.options import ReportKind
 from workbench.reports.pipeline import render_report
+from workbench.services.ownership import set_owner
 from workbench.workspace import Workspace
 
 pytestmark = pytest.mark.slow
@@ -96,6 +97,13 @@ def test_unsigned_reports_are_byte_identical_for_the_same_as_of(workspace: Works
     second = render_report(workspace, options(ReportKind.GDPR, tmp_path / "b.pdf", sign=False, as_of=moment))
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
     assert first.manifest_digest == second.manifest_digest
+    # what happens after the as-of instant does not change the report: new evidence, a new owner
+    control_id = workspace.catalog.controls_in("gdpr")[0]
+    set_owner(workspace, control_id, owner="customer", customer_part="Takes it over.")
+    (tmp_path / "later").mkdir()
+    seed_evidence(workspace, tmp_path / "later", "gdpr")
+    render_report(workspace, options(ReportKind.GDPR, tmp_path / "c.pdf", sign=False, as_of=moment))
+    assert (tmp_path / "c.pdf").read_bytes() == (tmp_path / "a.pdf").read_bytes()
     info = PdfReader(tmp_path / "a.pdf").metadata
     assert info is not None and info["/CreationDate"].startswith(f"D:{moment:%Y%m%d%H%M%S}")
 

@@ -61,7 +61,7 @@ def collect_content(
             "map controls to it first ('workbench catalog coverage' shows the gaps)"
         )
     statuses = control_statuses(workspace, as_of=as_of)
-    owners = responsibilities(workspace)
+    owners = responsibilities(workspace, as_of=as_of)
     evidence = evidence_in_force(workspace, control_ids, as_of)
     per_control: dict[str, list[EvidenceItem]] = {control_id: [] for control_id in control_ids}
     for item in evidence:

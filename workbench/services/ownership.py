@@ -43,17 +43,18 @@ class Responsibility:
         }
 
 
-def responsibilities(workspace: Workspace) -> dict[str, Responsibility]:
-    """Return the responsibility in force for every control of the library."""
+def responsibilities(workspace: Workspace, *, as_of: datetime | None = None) -> dict[str, Responsibility]:
+    """Return the responsibility in force for every control of the library, now or as of an instant."""
     catalog = workspace.catalog
     current = {
         control.id: Responsibility(control.id, control.owner, control.vendor_part, control.customer_part, "library")
         for control in catalog.controls.values()
     }
     with workspace.store.session() as session:
-        changes = session.exec(
-            select(OwnershipChange).order_by(col(OwnershipChange.changed_at), col(OwnershipChange.id))
-        ).all()
+        query = select(OwnershipChange)
+        if as_of is not None:
+            query = query.where(col(OwnershipChange.changed_at) <= as_of)
+        changes = session.exec(query.order_by(col(OwnershipChange.changed_at), col(OwnershipChange.id))).all()
     for change in changes:
         if change.control_id in current:
             current[change.control_id] = Responsibility(

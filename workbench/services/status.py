@@ -111,7 +111,7 @@ def control_statuses(workspace: Workspace, *, as_of: datetime | None = None) -> 
     moment = as_of or utc_now()
     stamp = format_stored(moment)
     catalog = workspace.catalog
-    owners = responsibilities(workspace)
+    owners = responsibilities(workspace, as_of=moment)
     # per control: scope -> (observed_at, valid_until, result, error_code) of the newest record
     newest: dict[str, dict[str, tuple[str, str | None, str, str | None]]] = {}
     exceptions: dict[str, tuple[str, str]] = {}

@@ -188,16 +188,22 @@ def _check_chain(rows: Iterable[Any], report: VerifyReport) -> dict[tuple[str, s
 def _check_anchor(workspace: Workspace, connection: Any, report: VerifyReport) -> None:
     anchor_path = workspace.store.anchor
     anchor = read_anchor(anchor_path) if anchor_path is not None else None
+    if anchor_path is None:
+        return
     if anchor is None:
-        if report.ledger_entries and anchor_path is not None and anchor_path.exists():
-            report.add("ledger head", f"{anchor_path.name} cannot be read")
+        # Every workspace gets its anchor when it is created, so a missing one was removed.
+        problem = (
+            "cannot be read" if anchor_path.exists() else "is missing (it is written when the workspace is created)"
+        )
+        report.add("ledger head", f"{anchor_path.name} {problem}")
         return
     seq, expected_hash = anchor
+    if seq == 0:
+        return  # the genesis anchor: nothing recorded yet when it was written
     if report.ledger_entries < seq:
         report.add(
             "ledger",
-            f"truncated: {anchor_path.name if anchor_path else 'the anchor'} records entry {seq}, "
-            f"but the ledger holds {report.ledger_entries} entries",
+            f"truncated: {anchor_path.name} records entry {seq}, but the ledger holds {report.ledger_entries} entries",
         )
         return
     found = connection.execute(text("SELECT entry_hash FROM ledger WHERE seq = :seq"), {"seq": seq}).scalar()

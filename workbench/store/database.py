@@ -71,7 +71,13 @@ class Store:
         previous = read_anchor(self.anchor)
         if previous is not None and previous[0] >= entry.seq:
             return
-        payload = json.dumps({"seq": entry.seq, "entry_hash": entry.entry_hash}).encode()
+        self.write_anchor_file(entry.seq, entry.entry_hash)
+
+    def write_anchor_file(self, seq: int, entry_hash: str) -> None:
+        """Atomically replace the anchor file with ``seq`` and ``entry_hash`` (temp file, fsync, rename)."""
+        if self.anchor is None:
+            return
+        payload = json.dumps({"seq": seq, "entry_hash": entry_hash}).encode()
         temp = self.anchor.with_name(f".{self.anchor.name}.{os.getpid()}.tmp")
         with temp.open("wb") as handle:
             handle.write(payload)
@@ -205,7 +211,11 @@ def open_store(directory: Path, *, create: bool = False, busy_timeout: float | N
         raise
     blobs = LocalBlobStore(directory / "objects")
     blobs.remove_stale_temp_files()
-    return Store(engine, blobs, anchor=directory / ANCHOR_NAME, busy_timeout=timeout)
+    store = Store(engine, blobs, anchor=directory / ANCHOR_NAME, busy_timeout=timeout)
+    if create and store.anchor is not None and not store.anchor.exists():
+        # The genesis anchor: from now on a workspace without its anchor file has been tampered with.
+        store.write_anchor_file(0, "")
+    return store
 
 
 def current_revision(engine: Engine) -> str | None:
