@@ -55,6 +55,11 @@ def test_keys_render_bundle_and_verify(
     assert as_json.code == 0, as_json.err
     data = as_json.json()
     assert data["ok"] is True and data["trust"] == "not trusted (self-signed)" and data["problems"] == []
+    assert data["signer_fingerprint"] == shown.json()["fingerprint_sha256"], "the fingerprint 'keys show' publishes"
+    untrusted = cli("verify", pdf)
+    assert untrusted.code == 0 and f"signer certificate SHA-256: {data['signer_fingerprint']}" in untrusted.out
+    assert "authenticity not established" in untrusted.out, "without --trust the reader is told what is unchecked"
+    assert "authenticity not established" not in verified.out
 
     tampered = tmp_path / "tampered.pdf"
     raw = bytearray(pdf.read_bytes())

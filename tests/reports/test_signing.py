@@ -7,11 +7,13 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import keyring
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from keyring.backends import fail
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -165,3 +167,25 @@ def test_an_organisations_own_p12_identity_signs_with_the_passphrase_from_the_en
     )
     assert result.signer is not None and "Acme Corporate Signing" in result.signer
     assert verify_report(result.path).ok
+
+
+def test_unencrypted_organisation_keys_sign_without_any_keyring(
+    workspace: Workspace, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    keyring.set_keyring(fail.Keyring())  # no backend at all: nothing may ask it for a passphrase
+    key, certificate = self_signed("Acme Build Signing")
+    pem_key, pem_cert, p12 = tmp_path / "build.key", tmp_path / "build.crt", tmp_path / "build.p12"
+    pem_key.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    pem_cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(b"build", key, certificate, None, serialization.NoEncryption())
+    )
+    for number, choice in enumerate((SigningChoice(key_file=pem_key, cert_file=pem_cert), SigningChoice(p12_file=p12))):
+        out = tmp_path / f"srm-{number}.pdf"
+        result = render_report(
+            workspace, ReportOptions(kind=ReportKind.SRM, as_of=datetime.now(UTC), out=out, signing=choice)
+        )
+        assert result.signer is not None and "Acme Build Signing" in result.signer
+        assert verify_report(out).ok

@@ -200,6 +200,13 @@ def verify_report_command_output(pdf: Path, bundle: Path | None, trust: Path | N
 
 def _details(result: ReportVerification) -> list[str]:
     lines = [f"signer: {result.signer}; {result.trust}"] if result.signed else []
+    if result.signer_fingerprint is not None:
+        lines.append(f"signer certificate SHA-256: {result.signer_fingerprint}")
+        if not result.trust.startswith("trusted"):
+            lines.append(
+                "authenticity not established: anyone can sign with a certificate that bears this name; pass "
+                "--trust with the signer's certificate, or compare the fingerprint above with the one they published"
+            )
     if result.signed:
         lines.append(f"signature: coverage {result.coverage}; signed at {result.signed_at or 'unknown'}")
     if result.manifest is not None:

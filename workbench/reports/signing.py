@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +57,8 @@ def load_signer(workspace: Workspace, choice: SigningChoice) -> ReportSigner:
     if choice.key_file is not None or choice.cert_file is not None:
         if choice.key_file is None or choice.cert_file is None:
             raise InputError("--key and --cert go together: give both")
-        passphrase = read_passphrase(_external_entry(choice.key_file))
-        return _from_pem(choice.key_file, choice.cert_file, passphrase)
+        entry = _external_entry(choice.key_file)
+        return _from_pem(choice.key_file, choice.cert_file, lambda: read_passphrase(entry))
     identity = workspace_identity(workspace)
     if identity is None:
         raise SigningIdentityMissing(
@@ -70,7 +71,7 @@ def load_signer(workspace: Workspace, choice: SigningChoice) -> ReportSigner:
             f"the passphrase of the workspace's signing key is not in the OS keyring (entry {identity.keyring_entry}); "
             f"set {PASSPHRASE_ENV}, or create a new identity with 'workbench keys init --replace'"
         )
-    return _from_pem(identity.key_path, identity.cert_path, passphrase)
+    return _from_pem(identity.key_path, identity.cert_path, lambda: passphrase)
 
 
 def sign_pdf(pdf: bytes, signer: ReportSigner, *, reason: str) -> bytes:
@@ -111,10 +112,12 @@ def _read(path: Path, what: str) -> bytes:
         raise InputError(f"{path}: cannot read the {what}: {exc.strerror}") from None
 
 
-def _from_pem(key_file: Path, cert_file: Path, passphrase: Passphrase | None) -> ReportSigner:
+def _from_pem(key_file: Path, cert_file: Path, passphrase_of: Callable[[], Passphrase | None]) -> ReportSigner:
+    """Load a PEM key and its certificate; the passphrase is looked up only when the key is encrypted."""
     key_data = _read(key_file, "signing key")
     certificate = _load_certificate(cert_file, _read(cert_file, "certificate"))
     encrypted = b"ENCRYPTED" in key_data
+    passphrase = passphrase_of() if encrypted else None
     if encrypted and passphrase is None:
         raise PassphraseError(
             f"{key_file}: the key is encrypted and no passphrase was found: set {PASSPHRASE_ENV}, or keep it in the "
@@ -134,6 +137,11 @@ def _from_pem(key_file: Path, cert_file: Path, passphrase: Passphrase | None) ->
 
 def _from_p12(p12_file: Path) -> ReportSigner:
     data = _read(p12_file, "PKCS#12 file")
+    try:  # a PKCS#12 file without a password needs no keyring
+        private_key, certificate, chain = pkcs12.load_key_and_certificates(data, None)
+        return _p12_signer(p12_file, private_key, certificate, chain)
+    except ValueError:
+        pass
     passphrase = read_passphrase(_external_entry(p12_file))
     try:
         private_key, certificate, chain = pkcs12.load_key_and_certificates(
@@ -148,6 +156,15 @@ def _from_p12(p12_file: Path) -> ReportSigner:
         raise PassphraseError(
             f"{p12_file}: wrong passphrase (from {passphrase.source}), or not a PKCS#12 file"
         ) from None
+    return _p12_signer(p12_file, private_key, certificate, chain)
+
+
+def _p12_signer(
+    p12_file: Path,
+    private_key: PrivateKeyTypes | None,
+    certificate: x509.Certificate | None,
+    chain: list[x509.Certificate],
+) -> ReportSigner:
     if private_key is None or certificate is None:
         raise InputError(f"{p12_file}: the PKCS#12 file holds no private key and certificate pair")
     return _signer(private_key, certificate, list(chain), p12_file)

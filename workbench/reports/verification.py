@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ class ReportVerification:
     report: Path
     signed: bool = False
     signer: str = "none"
+    #: SHA-256 of the signer's certificate (DER), to compare with the one the signer published ('workbench keys show')
+    signer_fingerprint: str | None = None
     trust: str = "not checked"
     signed_at: str | None = None
     coverage: str = "none"
@@ -53,6 +56,7 @@ class ReportVerification:
             "report": str(self.report),
             "signed": self.signed,
             "signer": self.signer,
+            "signer_fingerprint": self.signer_fingerprint,
             "trust": self.trust,
             "signed_at": self.signed_at,
             "coverage": self.coverage,
@@ -159,6 +163,7 @@ def _check_one(signature: Any, label: str, trusted: Any, result: ReportVerificat
         return
     if last:
         result.signer = subject
+        result.signer_fingerprint = None if signer_cert is None else hashlib.sha256(signer_cert.dump()).hexdigest()
         result.coverage = status.coverage.name.lower().replace("_", " ") if status.coverage is not None else "none"
         result.signed_at = None if status.signer_reported_dt is None else status.signer_reported_dt.isoformat()
         result.trust = _trust_words(signer_cert, trusted, status.trusted)
