@@ -65,7 +65,9 @@ def test_valid_until_in_the_past_is_stale(workspace: Workspace) -> None:
         observed_at=utc_now() - timedelta(days=10),
         valid_until=utc_now() - timedelta(days=1),
     )
-    assert control_statuses(workspace)[control].status is Status.STALE
+    status = control_statuses(workspace)[control]
+    assert status.status is Status.STALE
+    assert status.reason.endswith("is past its valid-until date"), "the reason names the expiry, not the cadence"
 
 
 def test_exception_in_force_means_excepted_until_it_expires(workspace: Workspace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,8 @@ def test_keys_render_bundle_and_verify(
     assert shown.code == 0 and shown.json()["subject"].endswith("CN=Acme Audit Signing")
 
     pdf = tmp_path / "gdpr.pdf"
-    rendered = cli("-w", workspace.path, "report", "render", "--kind", "gdpr", "--as-of", "2099-01-01", "--out", pdf)
+    as_of = datetime.now(UTC).isoformat()
+    rendered = cli("-w", workspace.path, "report", "render", "--kind", "gdpr", "--as-of", as_of, "--out", pdf)
     assert rendered.code == 0, rendered.err
     assert "signed by" in rendered.out and "recorded in the ledger as report" in rendered.out
 
@@ -76,7 +78,8 @@ def test_keys_render_bundle_and_verify(
 def test_bundle_by_kind_and_as_of(workspace: Workspace, cli: CliRunner, tmp_path: Path) -> None:
     seed_evidence(workspace, tmp_path, "gdpr")
     out = tmp_path / "b.zip"
-    result = cli("-w", workspace.path, "report", "bundle", "--kind", "gdpr", "--as-of", "2099-01-01", "--out", out)
+    as_of = datetime.now(UTC).isoformat()
+    result = cli("-w", workspace.path, "report", "bundle", "--kind", "gdpr", "--as-of", as_of, "--out", out)
     assert result.code == 0, result.err
     assert "2 blobs" in result.out
 
@@ -91,6 +94,8 @@ def test_cli_errors_are_one_line(
     assert both.code == 1 and "--no-sign contradicts" in both.err
     neither = cli("-w", workspace.path, "report", "bundle", "--out", tmp_path / "x.zip")
     assert neither.code == 1 and "either --report" in neither.err
+    future = cli("-w", workspace.path, "report", "render", "--kind", "srm", "--no-sign", "--as-of", "2099-01-01")
+    assert future.code == 1 and "--as-of 2099-01-01: that moment is still to come" in future.err
     unknown = cli("-w", workspace.path, "report", "render", "--kind", "iso27001")
     assert unknown.code == 2
     assert not out.exists()

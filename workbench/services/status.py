@@ -167,6 +167,7 @@ def _derive(
 
     fresh: Counter[str] = Counter()
     stale = 0
+    expired = 0  # stale because past the valid-until date its evidence gave, not because of the cadence
     first_failure: tuple[str, str, str | None] | None = None
     newest_observed = ""
     # Observed at or after this instant means fresh under the cadence (stored instants compare as text).
@@ -176,6 +177,7 @@ def _derive(
             newest_observed = observed
         if (valid_until < as_of) if valid_until else (observed < cadence_cutoff):
             stale += 1
+            expired += 1 if valid_until else 0
             continue
         fresh[result] += 1
         if result in ("fail", "error") and first_failure is None:
@@ -206,7 +208,10 @@ def _derive(
         return status(Status.PASSING, reason)
     if fresh["info"]:
         return status(Status.MISSING, "only informational evidence; nothing shows the control operating")
+    if expired == stale:
+        return status(Status.STALE, f"evidence observed {newest_observed[:10]} is past its valid-until date")
     return status(
         Status.STALE,
-        f"newest evidence observed {newest_observed[:10]}, older than the {cadence} review cadence",
+        f"newest evidence observed {newest_observed[:10]}, older than the {cadence} review cadence"
+        + (f" ({expired} of {stale} scopes past their valid-until date)" if expired else ""),
     )
