@@ -76,6 +76,7 @@ def test_supersede_instead_of_edit(workspace: Workspace, tmp_path: Path) -> None
         (lambda d: ["--control", "{c}", "--attach", d / "missing.pdf"], "missing.pdf: no such file"),
         (lambda d: ["--control", "{c}", "--attach", d], "is a directory"),
         (lambda d: ["--control", "{c}", "--attach", d / "escape.txt"], "is a symlink to"),
+        (lambda d: ["--control", "{c}", "--attach", d / "elsewhere" / "secret.txt"], "/elsewhere, a symlink to"),
         (lambda d: ["--control", "{c}", "--note", "x", "--observed-at", "yesterday"], "is not a date"),
         (
             lambda d: ["--control", "{c}", "--note", "x", "--observed-at", "2026-01-02", "--valid-until", "2026-01-01"],
@@ -92,6 +93,7 @@ def test_bad_input_is_one_line_and_changes_nothing(
     good = write_file(tmp_path / "in" / "good.txt", b"good")
     secret = write_file(tmp_path / "outside" / "secret.txt", b"secret")
     os.symlink(secret, tmp_path / "in" / "escape.txt")
+    os.symlink(secret.parent, tmp_path / "in" / "elsewhere")  # a directory link out of the evidence folder
     # One good attachment first: a later bad one must not leave the good one half-recorded.
     args = [str(a).replace("{c}", control) for a in make_args(tmp_path / "in")]  # type: ignore[operator]
     before = snapshot(workspace.path)

@@ -28,8 +28,9 @@ class Attachment:
 def check_attachment(named: str | Path) -> Attachment:
     """Check that a path names a readable regular file that does not lead somewhere else.
 
-    A symlink is followed only when its target stays inside the directory that holds the link: a link to
-    ``/etc/shadow`` dropped into an evidence folder is refused, a link to a sibling file is fine.
+    A symlink, the file's own or a directory's above it, is followed only when its target stays inside the
+    directory that holds the link: a link to ``/etc/shadow`` (or to ``/etc``) dropped into an evidence folder is
+    refused, a link to a sibling file is fine.
 
     Raises:
         InputError: one line naming the path and what is wrong with it.
@@ -39,17 +40,16 @@ def check_attachment(named: str | Path) -> Attachment:
     if not os.path.lexists(path):
         raise InputError(f"attachment {shown}: no such file")
     try:
-        link_stat = path.lstat()
+        path.lstat()
     except OSError as exc:
         raise InputError(f"attachment {shown}: cannot read it ({exc.strerror})") from None
-    if stat.S_ISLNK(link_stat.st_mode):
-        container = path.absolute().parent.resolve()
-        target = path.resolve()
-        if not target.is_relative_to(container):
-            raise InputError(
-                f"attachment {shown}: is a symlink to {target}, outside {container}; "
-                "name the file itself if you mean it"
-            )
+    escape = _escaping_link(path)
+    if escape is not None:
+        link, target, container = escape
+        what = "is a symlink" if link == Path(os.path.abspath(path)) else f"lies under {link}, a symlink"
+        raise InputError(
+            f"attachment {shown}: {what} to {target}, outside {container}; name the file itself if you mean it"
+        )
     resolved = path.resolve()
     try:
         info = resolved.stat()
@@ -64,6 +64,24 @@ def check_attachment(named: str | Path) -> Attachment:
     name = safe_name(path.name)
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return Attachment(named=path, resolved=resolved, name=name, media_type=media_type, size=info.st_size)
+
+
+def _escaping_link(path: Path) -> tuple[Path, Path, Path] | None:
+    """The first symlink on ``path`` (the file or any directory above it) that leads outside the directory holding
+    it, with its target and that directory; None when every link stays where it was put.
+
+    A link from the root (``/home -> /usr/home``) stays inside ``/`` and is fine; ``evidence/sys -> /etc`` is not.
+    """
+    absolute = Path(os.path.abspath(path))
+    current = Path(absolute.anchor)
+    for part in absolute.parts[1:]:
+        current = current / part
+        if current.is_symlink():
+            container = current.parent.resolve()
+            target = current.resolve()
+            if not target.is_relative_to(container):
+                return current, target, container
+    return None
 
 
 def safe_name(name: str) -> str:
