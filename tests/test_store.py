@@ -164,7 +164,20 @@ def test_database_locked_too_long_is_a_clear_error(
     holder = sqlite3.connect(path / "workbench.db", isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")
-        result = cli("-w", path, "evidence", "add", "--control", control_owned_by("vendor"), "--note", "blocked")
+        attachment = tmp_path / "fresh.txt"
+        attachment.write_text("bytes no blob of the store holds yet")
+        result = cli(
+            "-w",
+            path,
+            "evidence",
+            "add",
+            "--control",
+            control_owned_by("vendor"),
+            "--attach",
+            attachment,
+            "--note",
+            "x",
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -173,8 +186,18 @@ def test_database_locked_too_long_is_a_clear_error(
         "error: the workspace database is busy: another workbench process held it for more than 0.3 s; "
         "try again when it has finished (or raise WORKBENCH_BUSY_TIMEOUT)"
     )
+    assert snapshot(path) == before, "no blob of the attachment was stored before the lock was refused"
     assert snapshot(path)[0] == before[0]
     ws = open_workspace(path)
     add_manual_evidence(ws, control_ids=[control_owned_by("vendor")], note="after the lock")
     assert verify_workspace(ws).ok
     ws.close()
+
+
+def test_a_busy_timeout_that_is_not_a_number_is_refused(
+    workspace: Workspace, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_BUSY_TIMEOUT", "abc")
+    result = cli("-w", workspace.path, "status")
+    assert result.code == 1
+    assert result.err == "error: WORKBENCH_BUSY_TIMEOUT='abc': give a number of seconds, such as 10\n"

@@ -164,6 +164,8 @@ def add_manual_evidence(
         supersedes_id=replaced,
     )
     blob_rows: list[EvidenceBlob] = []
+    if checked:
+        store.check_writable()  # a workspace locked by someone else fails here, before any blob is stored
     for position, attachment in enumerate(checked):
         try:
             with attachment.resolved.open("rb") as source:

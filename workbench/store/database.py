@@ -18,7 +18,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from workbench.errors import SchemaVersionError, StoreLockedError, WorkspaceError
+from workbench.errors import InputError, SchemaVersionError, StoreLockedError, WorkspaceError
 from workbench.store import ledger
 from workbench.store.blobs import BlobStore, LocalBlobStore
 from workbench.store.models import LedgerEntry
@@ -60,6 +60,16 @@ class Store:
                 yield writer
             if writer.last_entry is not None:
                 self._write_anchor(writer.last_entry)
+
+    def check_writable(self) -> None:
+        """Take the write lock and let it go at once: fails now, before a caller streams blobs, when another
+        process holds the database for longer than the busy timeout or the database cannot be written.
+
+        Raises:
+            StoreLockedError: the database stayed locked for the whole busy timeout.
+        """
+        with _lock_errors(self.busy_timeout), self._write_engine.begin():
+            pass  # BEGIN IMMEDIATE took the write lock; leaving the block gives it back, having written nothing
 
     def _write_anchor(self, entry: LedgerEntry) -> None:
         """Remember the newest ledger entry outside the database, so a truncated ledger is noticed.
@@ -182,12 +192,21 @@ def _sqlite_engine(path: Path, busy_timeout: float) -> Engine:
 
 
 def busy_timeout_from_env() -> float:
-    """Return the busy timeout in seconds from ``WORKBENCH_BUSY_TIMEOUT``, or the default."""
-    raw = os.environ.get("WORKBENCH_BUSY_TIMEOUT", "")
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_BUSY_TIMEOUT_S
-    except ValueError:
+    """Return the busy timeout in seconds from ``WORKBENCH_BUSY_TIMEOUT``, or the default.
+
+    Raises:
+        InputError: the variable is set to something that is not a number of seconds.
+    """
+    raw = os.environ.get("WORKBENCH_BUSY_TIMEOUT", "").strip()
+    if not raw:
         return DEFAULT_BUSY_TIMEOUT_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86_400:
+        raise InputError(f"WORKBENCH_BUSY_TIMEOUT={raw!r}: give a number of seconds, such as 10")
+    return seconds
 
 
 def open_store(directory: Path, *, create: bool = False, busy_timeout: float | None = None) -> Store:
