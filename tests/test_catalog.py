@@ -263,3 +263,12 @@ def test_catalog_list_and_show(cli: CliRunner) -> None:
     assert missing.code == 1 and "unknown framework 'iso27001'" in missing.err
     missing_req = cli("catalog", "show", "soc2", "CC42.1")
     assert missing_req.code == 1 and "soc2 has no requirement 'CC42.1'" in missing_req.err
+
+
+def test_a_control_library_directory_that_does_not_exist_is_named(
+    tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_CONTROLS", str(tmp_path / "nope"))
+    result = cli("catalog", "list")
+    assert result.code == 1
+    assert result.err.startswith(f"error: {tmp_path / 'nope'}: no such control library directory")

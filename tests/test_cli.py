@@ -65,6 +65,9 @@ def test_init_refuses_bad_input(tmp_path: Path, cli: CliRunner) -> None:
     assert not (tmp_path / "p").exists()
     bad_date = cli("-w", tmp_path / "q", "init", "--audit-start", "31/12/2026")
     assert bad_date.code == 1 and "--audit-start: '31/12/2026' is not a date" in bad_date.err
+    under_a_file = cli("-w", file / "ws", "init")
+    assert under_a_file.code == 1, "an OS error is the user's to fix, not an internal error"
+    assert under_a_file.err == f"error: {file / 'ws'}: cannot create the workspace: Not a directory\n"
 
 
 @pytest.mark.parametrize("kind", ["missing", "plain-directory", "file", "no-database"])
@@ -95,6 +98,14 @@ def test_corrupt_settings_file_is_named(workspace: Workspace, cli: CliRunner) ->
     result = cli("-w", workspace.path, "status")
     assert result.code == 1
     assert result.err.startswith(f"error: {workspace.path / 'workspace.yaml'}: role: Input should be 'vendor' or")
+
+
+def test_malformed_settings_yaml_is_one_line_with_its_line(workspace: Workspace, cli: CliRunner) -> None:
+    (workspace.path / "workspace.yaml").write_text("format: 1\nrole: vendor\norganisation: [Acme\nsystem: x\n")
+    result = cli("-w", workspace.path, "status")
+    assert result.code == 1 and result.err.count("\n") == 1
+    assert result.err.startswith(f"error: {workspace.path / 'workspace.yaml'}:")
+    assert "that starts on line 3" in result.err, result.err
 
 
 def test_control_list_show_and_filters(workspace: Workspace, cli: CliRunner) -> None:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.catalog import Catalog, load_catalog
+from workbench.catalog.yamlsource import yaml_error_message
 from workbench.clock import utc_now
 from workbench.errors import InputError, WorkspaceError
 from workbench.store import Store, open_store
@@ -160,14 +161,17 @@ def init_workspace(
     except ValidationError as exc:
         raise InputError(f"init: {exc.errors()[0]['msg']}") from None
     created_dir = not path.exists()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"{path}: cannot create the workspace: {exc.strerror}") from None
     try:
         (path / "objects").mkdir(exist_ok=True)
         store = open_store(path, create=True)
         # The settings file is written last: a directory without it is not a workspace, so a crash here leaves
         # nothing that looks half-made.
         _write_settings(path / SETTINGS_NAME, settings)
-    except BaseException:
+    except BaseException as exc:
         for leftover in (SETTINGS_NAME, DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm", ANCHOR_NAME):
             with contextlib.suppress(FileNotFoundError):
                 (path / leftover).unlink()
@@ -176,6 +180,8 @@ def init_workspace(
         if created_dir:
             with contextlib.suppress(OSError):
                 path.rmdir()
+        if isinstance(exc, OSError):
+            raise WorkspaceError(f"{path}: cannot create the workspace: {exc.strerror or exc}") from None
         raise
     return Workspace(path=path, settings=settings, catalog_dir=catalog_dir, _store=store)
 
@@ -183,8 +189,12 @@ def init_workspace(
 def _read_settings(settings_path: Path) -> WorkspaceSettings:
     try:
         data = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise WorkspaceError(f"{settings_path}: cannot read the workspace settings: {exc}") from None
+    except OSError as exc:
+        raise WorkspaceError(f"{settings_path}: cannot read the workspace settings: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise WorkspaceError(f"{settings_path}:1: the workspace settings are not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise WorkspaceError(yaml_error_message(settings_path, exc)) from None
     try:
         return WorkspaceSettings.model_validate(data)
     except ValidationError as exc:

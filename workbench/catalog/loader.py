@@ -36,6 +36,11 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 @functools.lru_cache(maxsize=4)
 def _load(root: Path) -> Catalog:
     """Load once per directory and process: the catalog is read-only and shared."""
+    if not root.is_dir():
+        raise CatalogError(
+            f"{root}: no such control library directory (it should hold frameworks/ and library/; "
+            "check WORKBENCH_CONTROLS)"
+        )
     framework_files = sorted((root / "frameworks").glob("*.yaml"))
     control_files = sorted((root / "library").glob("*.yaml"))
     if not framework_files:

@@ -44,16 +44,25 @@ def load_yaml_with_lines(path: Path) -> Any:
         raise CatalogError(f"{path}:1: cannot read: {exc.strerror}") from None
     try:
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise CatalogError(f"{path}:{line}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}:1: invalid YAML: {exc}") from None
+        raise CatalogError(yaml_error_message(path, exc)) from None
     if node is None:
         raise CatalogError(f"{path}:1: the file is empty")
     return _convert(node, path, yaml.constructor.SafeConstructor())
+
+
+def yaml_error_message(path: Path, exc: yaml.YAMLError) -> str:
+    """``file:line: invalid YAML: problem`` in one line, naming where the broken construct began when that differs
+    (an unclosed ``[`` is noticed on a later line than the one that holds it)."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return f"{path}:1: invalid YAML: {' '.join(str(exc).split())}"
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
+    message = f"{path}:{line}: invalid YAML: {problem}"
+    if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+        message += f" ({' '.join(exc.context.split())} that starts on line {exc.context_mark.line + 1})"
+    return message
 
 
 def _convert(node: yaml.Node, path: Path, constructor: yaml.constructor.SafeConstructor) -> Any:

@@ -157,6 +157,11 @@ def _lock_errors(busy_timeout: float) -> Iterator[None]:
                 f"the workspace database is busy: another workbench process held it for more than {busy_timeout:g} s; "
                 "try again when it has finished (or raise WORKBENCH_BUSY_TIMEOUT)"
             ) from None
+        if "readonly" in message or "read-only" in message or "unable to open" in message:
+            raise WorkspaceError(
+                "the workspace cannot be written (a read-only directory or file system?); the workbench needs "
+                f"write access to its database even to read it ({exc.orig})"
+            ) from None
         raise
 
 
