@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on, work
@@ -17,6 +18,8 @@ from workbench.services.ownership import Responsibility, responsibilities
 from workbench.services.status import ControlStatus, control_statuses
 from workbench.store.models import ControlException
 from workbench.tui.base import WorkbenchScreen
+from workbench.tui.evidence import EvidenceScreen
+from workbench.tui.forms import EvidenceForm, ExceptionForm, OwnerForm
 from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
 from workbench.workspace import Workspace
 
@@ -150,12 +153,19 @@ class ControlDetail:
 class ControlDetailScreen(WorkbenchScreen):
     """One control: description, each side's part, status with reason, requirements, evidence, exceptions."""
 
-    BINDINGS = [Binding("escape", "back", "Back", id="control.back")]
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="control.back"),
+        Binding("a", "add_evidence", "Add evidence", id="control.add_evidence"),
+        Binding("s", "supersede", "Supersede", id="control.supersede"),
+        Binding("x", "add_exception", "Exception", id="control.add_exception"),
+        Binding("o", "change_owner", "Owner", id="control.owner"),
+    ]
 
     def __init__(self, workspace: Workspace, control_id: str) -> None:
         super().__init__()
         self.workspace = workspace
         self.control_id = control_id
+        self.detail: ControlDetail | None = None
 
     def compose(self) -> ComposeResult:
         control = self.workspace.catalog.controls[self.control_id]
@@ -198,6 +208,7 @@ class ControlDetailScreen(WorkbenchScreen):
         self.app.call_from_thread(self.show, detail)
 
     def show(self, detail: ControlDetail) -> None:
+        self.detail = detail
         owner = detail.responsibility
         ownership = self.query_one("#control-ownership", Static)
         ownership.update(
@@ -217,7 +228,7 @@ class ControlDetailScreen(WorkbenchScreen):
         table.clear()
         for row in detail.evidence:
             scope = " ".join(part for part in (row.account, row.region, row.resource) if part) or row.note[:80]
-            table.add_row(row.id[:8], f"{row.observed_at:%Y-%m-%d %H:%M}", row.result, row.source, scope)
+            table.add_row(row.id[:8], f"{row.observed_at:%Y-%m-%d %H:%M}", row.result, row.source, scope, key=row.id)
         exceptions = self.query_one("#control-exceptions", Static)
         exceptions.update(
             "\n".join(
@@ -229,6 +240,48 @@ class ControlDetailScreen(WorkbenchScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    # ---- changes, each through a form that closes only once the write has committed -----------------------------
+
+    def _after(self, done: str) -> Callable[[object], None]:
+        def reload(result: object) -> None:
+            if result is not None:
+                self.notify(done)
+                self.load()
+
+        return reload
+
+    def action_add_evidence(self) -> None:
+        self.app.push_screen(EvidenceForm(self.workspace, self.control_id), self._after("Evidence recorded"))
+
+    def action_supersede(self) -> None:
+        selected = self._selected_evidence()
+        if selected is None:
+            self.notify("Choose the evidence record to supersede in the list first", severity="warning")
+            return
+        self.app.push_screen(
+            EvidenceForm(self.workspace, self.control_id, supersedes=selected), self._after("Evidence superseded")
+        )
+
+    def action_add_exception(self) -> None:
+        self.app.push_screen(ExceptionForm(self.workspace, self.control_id), self._after("Exception recorded"))
+
+    def action_change_owner(self) -> None:
+        if self.detail is not None:
+            self.app.push_screen(OwnerForm(self.workspace, self.detail.responsibility), self._after("Owner recorded"))
+
+    def _selected_evidence(self) -> str | None:
+        table = self.query_one("#control-evidence", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return None if key is None else str(key)
+
+    @on(DataTable.RowSelected, "#control-evidence")
+    def evidence_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.app.push_screen(EvidenceScreen(self.workspace, str(event.row_key.value)))
 
 
 def _plain(text: str) -> str:
