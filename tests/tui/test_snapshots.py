@@ -47,3 +47,12 @@ def test_controls_filtered(workspace: Workspace, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(workspace.path), terminal_size=SIZE, run_before=filtered)
+
+
+def test_responsibility_matrix(workspace: Workspace, snap_compare: Any) -> None:
+    async def matrix(pilot: Pilot[None]) -> None:
+        await loaded(pilot)
+        await pilot.press("m")
+        await loaded(pilot)
+
+    assert snap_compare(make_app(workspace.path), terminal_size=SIZE, run_before=matrix)

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from workbench.tui.controls import ControlDetailScreen, ControlsScreen
 from workbench.tui.dashboard import DashboardScreen
 from workbench.tui.help import HelpScreen
+from workbench.tui.matrix import MatrixScreen
 from workbench.workspace import Workspace, open_workspace
 
 
@@ -24,6 +25,7 @@ class WorkbenchApp(App[None]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("d", "dashboard", "Dashboard", id="app.dashboard"),
         Binding("c", "controls", "Controls", id="app.controls"),
+        Binding("m", "matrix", "Matrix", id="app.matrix"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -50,6 +52,9 @@ class WorkbenchApp(App[None]):
 
     def action_controls(self, framework_id: str | None = None) -> None:
         self.push_screen(ControlsScreen(self.workspace, framework_id))
+
+    def action_matrix(self) -> None:
+        self.push_screen(MatrixScreen(self.workspace))
 
     def open_control(self, control_id: str) -> None:
         self.push_screen(ControlDetailScreen(self.workspace, control_id))

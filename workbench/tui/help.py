@@ -22,13 +22,21 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
   status with the reason, the requirements it meets in every framework, its evidence (newest first) and its
   exceptions.
 
+- **Matrix** (`m`): the shared-responsibility matrix, every control under each area with a vendor and a
+  customer column. `o` moves the selected control's owner on (vendor, customer, shared, third party, vendor
+  and third party, not applicable); `1`-`5` show all, the vendor's, the customer's, the shared ones, or the
+  controls no area holds.
+- **A control** (`Enter` on it): `a` adds evidence (type paths or pick files), `s` supersedes the selected
+  record, `x` adds an exception, `o` edits the owner and each side's part; `Enter` on a record opens it with
+  its attachments and raw payload.
+
 ## Keys that work everywhere
 
 | Key | Action |
 | --- | --- |
 | `?` | this help |
 | `ctrl+p` | the command palette: every action by name |
-| `d` / `c` | dashboard / controls |
+| `d` / `c` / `m` | dashboard / controls / matrix |
 | `escape` | back |
 | `q` | quit |
 
