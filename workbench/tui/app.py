@@ -26,6 +26,7 @@ class WorkbenchApp(App[None]):
         Binding("d", "dashboard", "Dashboard", id="app.dashboard"),
         Binding("c", "controls", "Controls", id="app.controls"),
         Binding("m", "matrix", "Matrix", id="app.matrix"),
+        Binding("g", "collect", "Collect", id="app.collect"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -55,6 +56,12 @@ class WorkbenchApp(App[None]):
 
     def action_matrix(self) -> None:
         self.push_screen(MatrixScreen(self.workspace))
+
+    def action_collect(self) -> None:
+        from workbench.tui.collect import CollectScreen  # boto3 is loaded when collection is first opened
+
+        if not isinstance(self.screen, CollectScreen):
+            self.push_screen(CollectScreen(self.workspace))
 
     def open_control(self, control_id: str) -> None:
         self.push_screen(ControlDetailScreen(self.workspace, control_id))

@@ -1,0 +1,78 @@
+"""Collection from the app against moto: progress, the run summary, evidence in the store; bad input in place."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+from textual.pilot import Pilot
+from textual.widgets import Input, ProgressBar, Static
+
+from workbench.services.evidence import list_evidence
+from workbench.services.verify import verify_workspace
+from workbench.tui.app import make_app
+from workbench.tui.collect import CollectScreen
+from workbench.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_run_iam_checks_with_progress_and_a_summary(workspace: Workspace, aws: None) -> None:
+    iam = boto3.client("iam")
+    iam.create_user(UserName="alice")  # a console-less user: some checks pass, some do not
+    seen: dict[str, object] = {}
+
+    async def script(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, CollectScreen)
+        screen.query_one("#collect-workers", Input).value = "0"
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "workers: give a number from 1 to 64" in str(screen.query_one("#collect-status", Static).render())
+        screen.query_one("#collect-workers", Input).value = "4"
+        screen.query_one("#collect-regions", Input).value = "us-east-1"
+        screen.query_one("#collect-checks", Input).value = "iam"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        summary = screen.summary
+        assert summary is not None and summary.status == "completed"
+        seen["summary"] = summary
+        bar = screen.query_one("#collect-progress", ProgressBar)
+        assert bar.total == summary.tasks and bar.progress == summary.tasks
+        status = str(screen.query_one("#collect-status", Static).render())
+        assert f"{summary.tasks} of {summary.tasks} tasks" in status and "pass" in status
+        assert f"Run {summary.run_id[:8]} completed" in str(screen.query_one("#collect-summary", Static).render())
+
+    async def run() -> None:
+        async with make_app(workspace.path).run_test(size=(120, 40)) as pilot:
+            await script(pilot)
+
+    asyncio.run(run())
+    summary = seen["summary"]
+    rows, total = list_evidence(workspace, limit=1000)
+    assert total == summary.evidence_records > 0  # type: ignore[attr-defined]
+    assert {row.check_id.split(".")[1] for row in rows if row.check_id} == {"iam"}
+    assert verify_workspace(workspace).ok
