@@ -20,9 +20,13 @@ SIZE = (120, 36)
 
 
 async def loaded(pilot: Pilot[None]) -> None:
+    """Wait for the screen's workers, then for the tables to lay out what they added (column widths follow the
+    rows on the next refresh)."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(3):
+        await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
 
 
 def test_dashboard(workspace: Workspace, snap_compare: Any) -> None:

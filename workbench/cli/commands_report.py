@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from workbench.cli.main import Context, pass_context
 from workbench.cli.output import emit_json, json_option
-from workbench.clock import parse_user_instant, utc_now
 from workbench.errors import InputError
 from workbench.reports.bundle import write_bundle
 from workbench.reports.embedded import manifest_of_report
 from workbench.reports.identity import ALGORITHMS, create_identity, workspace_identity
-from workbench.reports.options import AUDIENCES, ReportKind, ReportOptions, SigningChoice, parse_kind
+from workbench.reports.options import AUDIENCES, ReportKind, ReportOptions, SigningChoice, parse_as_of, parse_kind
 from workbench.reports.pipeline import render_report, report_manifest
 from workbench.reports.verification import ReportVerification, verify_report
 from workbench.wording import counted
@@ -75,7 +73,7 @@ def render_command(
     if no_sign and (key_file or cert_file or p12_file):
         raise InputError("--no-sign contradicts --key/--cert/--p12; drop one or the other")
     workspace = context.workspace()
-    moment = _as_of(as_of)
+    moment = parse_as_of(as_of)
     options = ReportOptions(
         kind=parse_kind(kind),
         as_of=moment,
@@ -125,7 +123,7 @@ def bundle_command(
     if report_file is not None:
         manifest = manifest_of_report(report_file)
     else:
-        moment = _as_of(as_of)
+        moment = parse_as_of(as_of)
         manifest = report_manifest(
             workspace, ReportOptions(kind=parse_kind(str(kind)), as_of=moment, out=out, audience=audience)
         )
@@ -197,24 +195,6 @@ def verify_report_command_output(pdf: Path, bundle: Path | None, trust: Path | N
     for line in _details(result):
         click.echo(f"  {line}", err=True)
     return 1
-
-
-def _as_of(text: str | None) -> datetime:
-    """The report's instant: now, or a date (end of day UTC) or instant that is not in the future.
-
-    Raises:
-        InputError: not a date, or a moment still to come (a report of it could change after it is signed).
-    """
-    now = utc_now()
-    if text is None:
-        return now
-    moment = parse_user_instant(text, field="--as-of", end_of_day=True)
-    if moment > now:
-        raise InputError(
-            f"--as-of {text}: that moment is still to come, so evidence recorded later would change the report; "
-            "give an earlier date or instant, or leave --as-of out for now"
-        )
-    return moment
 
 
 def _details(result: ReportVerification) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from workbench.clock import parse_user_instant, utc_now
 from workbench.errors import InputError
 
 
@@ -88,3 +89,21 @@ class ReportOptions:
                 raise InputError(f"audience {self.audience!r} is unknown; use vendor or customer")
             return self.audience
         return "customer" if self.kind is ReportKind.SRM else role
+
+
+def parse_as_of(text: str | None) -> datetime:
+    """The report's instant: now, or a date (end of day UTC) or instant that is not in the future.
+
+    Raises:
+        InputError: not a date, or a moment still to come (a report of it could change after it is signed).
+    """
+    now = utc_now()
+    if text is None:
+        return now
+    moment = parse_user_instant(text, field="--as-of", end_of_day=True)
+    if moment > now:
+        raise InputError(
+            f"--as-of {text}: that moment is still to come, so evidence recorded later would change the report; "
+            "give an earlier date or instant, or leave --as-of out for now"
+        )
+    return moment

@@ -27,6 +27,7 @@ class WorkbenchApp(App[None]):
         Binding("c", "controls", "Controls", id="app.controls"),
         Binding("m", "matrix", "Matrix", id="app.matrix"),
         Binding("g", "collect", "Collect", id="app.collect"),
+        Binding("p", "reports", "Reports", id="app.reports"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -62,6 +63,13 @@ class WorkbenchApp(App[None]):
 
         if not isinstance(self.screen, CollectScreen):
             self.push_screen(CollectScreen(self.workspace))
+
+    def action_reports(self, kind: str = "soc2") -> None:
+        from workbench.reports.options import ReportKind  # WeasyPrint and pyHanko load when reports are first opened
+        from workbench.tui.reports import ReportsScreen
+
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen(self.workspace, ReportKind(kind)))
 
     def open_control(self, control_id: str) -> None:
         self.push_screen(ControlDetailScreen(self.workspace, control_id))

@@ -30,6 +30,12 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
   record, `x` adds an exception, `o` edits the owner and each side's part; `Enter` on a record opens it with
   its attachments and raw payload.
 
+- **Collect** (`g`): AWS evidence through boto3's standard credentials (a profile, or roles to assume in
+  other accounts), over the regions and checks you choose; a live progress bar with pass, fail and error
+  counts; `ctrl+x` cancels and keeps what was recorded.
+- **Reports** (`p`): a SOC 2 packet, HIPAA, GDPR or the matrix for customers, as of a date, rendered and signed
+  with progress; then verify any report offline, with its bundle and the signer's certificate.
+
 ## Keys that work everywhere
 
 | Key | Action |
@@ -37,6 +43,7 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
 | `?` | this help |
 | `ctrl+p` | the command palette: every action by name |
 | `d` / `c` / `m` | dashboard / controls / matrix |
+| `g` / `p` | collect from AWS / reports |
 | `escape` | back |
 | `q` | quit |
 
