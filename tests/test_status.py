@@ -11,7 +11,7 @@ from workbench.clock import utc_now
 from workbench.services.evidence import add_manual_evidence
 from workbench.services.exceptions import add_exception
 from workbench.services.ownership import set_owner
-from workbench.services.status import Status, control_statuses
+from workbench.services.status import Status, control_status, control_statuses
 from workbench.services.summary import summarise
 from workbench.workspace import Workspace, init_workspace
 
@@ -146,3 +146,15 @@ def test_summary_counts_by_status_and_owner(workspace: Workspace, cli: CliRunner
     assert "Acme Data / Acme Cloud" in human.out and "soc2" in human.out and "Controls by owner" in human.out
     bad = cli("-w", workspace.path, "status", "--as-of", "soon")
     assert bad.code == 1 and "--as-of: 'soon' is not a date" in bad.err
+
+
+def test_one_control_status_reads_the_same_as_the_whole_library(workspace: Workspace) -> None:
+    control = control_owned_by("vendor")
+    first = add_manual_evidence(workspace, control_ids=[control], note="broken", result="fail")
+    add_manual_evidence(workspace, control_ids=[control], note="fixed", supersedes=first.record.id)
+    other = control_with_cadence("annual")
+    add_manual_evidence(workspace, control_ids=[other], note="old", observed_at=utc_now() - timedelta(days=400))
+    everything = control_statuses(workspace)
+    for control_id in (control, other, *list(workspace.catalog.controls)[:5]):
+        assert control_status(workspace, control_id) == everything[control_id]
+    assert everything[control].status is Status.PASSING, "the superseded failure no longer counts"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -11,13 +10,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
+from tests.reports.conftest import add_check_evidence
 from workbench.clock import utc_now
-from workbench.services.evidence import add_manual_evidence, list_evidence, write_evidence
+from workbench.services.evidence import add_manual_evidence, get_evidence, list_evidence
 from workbench.services.exceptions import list_exceptions
 from workbench.services.ownership import responsibilities
-from workbench.store.models import Evidence, EvidenceBlob, new_id
 from workbench.tui.app import WorkbenchApp, make_app
 from workbench.tui.controls import ControlDetailScreen
+from workbench.tui.dashboard import DashboardScreen
 from workbench.tui.evidence import EvidenceScreen
 from workbench.tui.forms import EvidenceForm, ExceptionForm, OwnerForm
 from workbench.workspace import Workspace
@@ -67,6 +67,11 @@ def test_add_evidence_with_files_a_note_and_dates(workspace: Workspace, tmp_path
         await settle(pilot)
         assert isinstance(pilot.app.screen, ControlDetailScreen), "the form closes once the record is written"
         assert pilot.app.screen.query_one("#control-evidence", DataTable).row_count == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        dashboard = pilot.app.screen
+        assert isinstance(dashboard, DashboardScreen) and dashboard.summary is not None
+        assert sum(f.by_status.get("passing", 0) for f in dashboard.summary.frameworks) > 0, "the figures follow"
 
     on_control(workspace, "IAM-02", script)
     rows, total = list_evidence(workspace, control_id="IAM-02")
@@ -147,31 +152,8 @@ def test_add_an_exception_and_change_the_owner(workspace: Workspace) -> None:
 
 
 def test_an_evidence_record_shows_its_raw_payload_as_json(workspace: Workspace) -> None:
-    record = Evidence(
-        id=new_id(),
-        source="check",
-        check_id="aws.s3.bucket_default_encryption",
-        check_version="1",
-        account="123456789012",
-        region="eu-west-1",
-        resource="arn:aws:s3:::acme-logs",
-        result="fail",
-        observed_at=utc_now(),
-        collected_at=utc_now(),
-        collected_by="tests",
-    )
-    stored = workspace.store.blobs.put_stream(io.BytesIO(b'{"Buckets": [{"Name": "acme-logs"}], "Owner": {"ID": "x"}}'))
-    blob = EvidenceBlob(
-        evidence_id=record.id,
-        position=0,
-        sha256=stored.sha256,
-        name="s3.json",
-        size=stored.size,
-        media_type="application/json",
-        role="raw",
-    )
-    with workspace.store.transaction("tests") as writer:
-        write_evidence(writer, record, ["ENC-01"], [blob])
+    record_id = add_check_evidence(workspace, "ENC-01", resource="arn:aws:s3:::acme-logs", observed_at=utc_now())
+    raw = get_evidence(workspace, record_id).blobs[0]
 
     async def script(pilot: Pilot[None]) -> None:
         table = pilot.app.screen.query_one("#control-evidence", DataTable)
@@ -179,10 +161,10 @@ def test_an_evidence_record_shows_its_raw_payload_as_json(workspace: Workspace) 
         await pilot.press("enter")
         await settle(pilot)
         screen = pilot.app.screen
-        assert isinstance(screen, EvidenceScreen) and screen.evidence_id == record.id
+        assert isinstance(screen, EvidenceScreen) and screen.evidence_id == record_id
         summary = str(screen.query_one("#evidence-summary", Static).render())
-        assert "Result: fail" in summary and "arn:aws:s3:::acme-logs" in summary
-        assert screen.query_one("#evidence-blobs", DataTable).get_row_at(0)[3] == stored.sha256
-        assert '\n      "Name": "acme-logs"\n' in screen.payload, "pretty-printed JSON, indented"
+        assert "Result: pass" in summary and "arn:aws:s3:::acme-logs" in summary
+        assert screen.query_one("#evidence-blobs", DataTable).get_row_at(0)[3] == raw.sha256
+        assert screen.payload == '{\n  "ServerSideEncryptionConfiguration": {}\n}', "pretty-printed JSON"
 
     on_control(workspace, "ENC-01", script)

@@ -15,7 +15,7 @@ from workbench.errors import InputError
 from workbench.services.evidence import list_evidence, resolve_control_ids
 from workbench.services.exceptions import exception_as_dict, list_exceptions
 from workbench.services.ownership import responsibilities, set_owner
-from workbench.services.status import STATUS_ORDER, control_statuses
+from workbench.services.status import STATUS_ORDER, control_status, control_statuses
 
 
 def _catalog(context: Context) -> Catalog:
@@ -216,7 +216,7 @@ def control_show(context: Context, control_id: str, as_json: bool) -> None:
     resolved = resolve_control_ids(catalog, [control_id])[0]
     control = catalog.controls[resolved]
     responsibility = responsibilities(workspace)[resolved]
-    status = control_statuses(workspace)[resolved]
+    status = control_status(workspace, resolved)
     implemented = implemented_checks()
     evidence, total = list_evidence(workspace, control_id=resolved, limit=10)
     exceptions = list_exceptions(workspace, control_id=resolved)

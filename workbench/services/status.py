@@ -96,6 +96,19 @@ _LATEST_EVIDENCE = text(
       )
     """
 )
+# The same for one control: the control_id index keeps it to that control's rows (a control screen opens at once).
+_LATEST_EVIDENCE_OF_ONE = text(
+    """
+    SELECT ec.control_id,
+           COALESCE(e.check_id, '') || char(31) || e.account || char(31) || e.region || char(31) || e.resource,
+           e.result, e.observed_at, e.valid_until, e.error_code
+    FROM evidence_control ec JOIN evidence e ON e.id = ec.evidence_id
+    WHERE ec.control_id = :control_id AND e.collected_at <= :as_of
+      AND NOT EXISTS (
+        SELECT 1 FROM evidence newer WHERE newer.supersedes_id = e.id AND newer.collected_at <= :as_of
+      )
+    """
+)
 _SCOPE_SEPARATOR = "\x1f"
 _ACTIVE_EXCEPTIONS = text(
     """
@@ -106,8 +119,15 @@ _ACTIVE_EXCEPTIONS = text(
 )
 
 
-def control_statuses(workspace: Workspace, *, as_of: datetime | None = None) -> dict[str, ControlStatus]:
-    """Return the status of every control of the library as of an instant (now by default)."""
+def control_status(workspace: Workspace, control_id: str, *, as_of: datetime | None = None) -> ControlStatus:
+    """Return the status of one control as of an instant (now by default), reading only that control's evidence."""
+    return control_statuses(workspace, as_of=as_of, only=control_id)[control_id]
+
+
+def control_statuses(
+    workspace: Workspace, *, as_of: datetime | None = None, only: str | None = None
+) -> dict[str, ControlStatus]:
+    """Return the status of every control of the library (or of the one named by ``only``) as of an instant."""
     moment = as_of or utc_now()
     stamp = format_stored(moment)
     catalog = workspace.catalog
@@ -116,7 +136,12 @@ def control_statuses(workspace: Workspace, *, as_of: datetime | None = None) -> 
     newest: dict[str, dict[str, tuple[str, str | None, str, str | None]]] = {}
     exceptions: dict[str, tuple[str, str]] = {}
     store = workspace.store
-    for control_id, key, result, observed, valid_until, error_code in store.rows(_LATEST_EVIDENCE, {"as_of": stamp}):
+    rows = (
+        store.rows(_LATEST_EVIDENCE, {"as_of": stamp})
+        if only is None
+        else store.rows(_LATEST_EVIDENCE_OF_ONE, {"as_of": stamp, "control_id": only})
+    )
+    for control_id, key, result, observed, valid_until, error_code in rows:
         scopes = newest.get(control_id)
         if scopes is None:
             scopes = newest[control_id] = {}
@@ -128,6 +153,8 @@ def control_statuses(workspace: Workspace, *, as_of: datetime | None = None) -> 
 
     statuses: dict[str, ControlStatus] = {}
     for control in catalog.controls.values():
+        if only is not None and control.id != only:
+            continue
         statuses[control.id] = _derive(
             control.id,
             owners[control.id],

@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from workbench.tui.base import StatusCache
 from workbench.tui.controls import ControlDetailScreen, ControlsScreen
 from workbench.tui.dashboard import DashboardScreen
 from workbench.tui.help import HelpScreen
@@ -16,7 +17,7 @@ from workbench.tui.matrix import MatrixScreen
 from workbench.workspace import Workspace, open_workspace
 
 
-class WorkbenchApp(App[None]):
+class WorkbenchApp(App[None], StatusCache):
     """The workbench on one workspace: dashboard, controls and each control in full."""
 
     CSS_PATH = "workbench.tcss"

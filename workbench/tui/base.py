@@ -6,7 +6,20 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
+from workbench.services.status import ControlStatus
 from workbench.tui.errors import ErrorModal
+
+
+class StatusCache:
+    """What the app remembers between screens: the statuses the dashboard read, until something is written."""
+
+    statuses: dict[str, ControlStatus] | None = None
+
+
+def forget_statuses(app: object) -> None:
+    """Something was written: the next list or dashboard reads the statuses afresh."""
+    if isinstance(app, StatusCache):
+        app.statuses = None
 
 
 class WorkbenchScreen(Screen[None]):

@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, S
 from workbench.collectors.aws.runner import Progress
 from workbench.errors import InputError
 from workbench.services.collection import CollectOptions, RunSummary, check_role_arn, collect_aws, resolve_regions
-from workbench.tui.base import WorkbenchScreen
+from workbench.tui.base import WorkbenchScreen, forget_statuses
 from workbench.workspace import Workspace
 
 
@@ -116,6 +116,7 @@ class CollectScreen(WorkbenchScreen):
 
     def show_summary(self, summary: RunSummary) -> None:
         self.summary = summary
+        forget_statuses(self.app)
         errors = "\n".join(f"  {line}" for line in summary.errors[:10])
         self.query_one("#collect-summary", Static).update(
             f"Run {summary.run_id[:8]} {summary.status} in {summary.seconds:.1f} s: "

@@ -15,9 +15,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from workbench.services.evidence import EvidenceRow, list_evidence
 from workbench.services.exceptions import list_exceptions
 from workbench.services.ownership import Responsibility, responsibilities
-from workbench.services.status import ControlStatus, control_statuses
+from workbench.services.status import ControlStatus, control_status, control_statuses
 from workbench.store.models import ControlException
-from workbench.tui.base import WorkbenchScreen
+from workbench.tui.base import StatusCache, WorkbenchScreen, forget_statuses
 from workbench.tui.evidence import EvidenceScreen
 from workbench.tui.forms import EvidenceForm, ExceptionForm, OwnerForm
 from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
@@ -74,8 +74,10 @@ class ControlsScreen(WorkbenchScreen):
     def load(self) -> None:
         """Read statuses and owners off the UI thread."""
         catalog = self.workspace.catalog
-        statuses = control_statuses(self.workspace)
-        owners = responsibilities(self.workspace)
+        statuses = self.app.statuses if isinstance(self.app, StatusCache) else None  # as the dashboard read them
+        if statuses is None:
+            statuses = control_statuses(self.workspace)
+        owners = {control_id: status.owner for control_id, status in statuses.items()}
         wanted = (
             set(catalog.controls)
             if self.framework_id is None
@@ -85,7 +87,7 @@ class ControlsScreen(WorkbenchScreen):
             (
                 control_id,
                 catalog.controls[control_id].title,
-                OWNER_LABEL[owners[control_id].owner.value],
+                OWNER_LABEL[owners[control_id].value],
                 STATUS_LABEL[statuses[control_id].status.value],
                 statuses[control_id].reason,
             )
@@ -200,7 +202,7 @@ class ControlDetailScreen(WorkbenchScreen):
         evidence, total = list_evidence(self.workspace, control_id=self.control_id, limit=EVIDENCE_SHOWN)
         detail = ControlDetail(
             responsibility=responsibilities(self.workspace)[self.control_id],
-            status=control_statuses(self.workspace)[self.control_id],
+            status=control_status(self.workspace, self.control_id),
             evidence=evidence,
             evidence_total=total,
             exceptions=list_exceptions(self.workspace, control_id=self.control_id),
@@ -247,6 +249,7 @@ class ControlDetailScreen(WorkbenchScreen):
         def reload(result: object) -> None:
             if result is not None:
                 self.notify(done)
+                forget_statuses(self.app)  # the lists and the dashboard read afresh
                 self.load()
 
         return reload

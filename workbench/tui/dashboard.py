@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from workbench.catalog import OWNERS
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import WorkspaceSummary, summarise
-from workbench.tui.base import WorkbenchScreen
+from workbench.tui.base import StatusCache, WorkbenchScreen
 from workbench.wording import OWNER_LABEL, STATUS_LABEL
 from workbench.workspace import Workspace
 
@@ -55,6 +55,10 @@ class DashboardScreen(WorkbenchScreen):
         by_owner.add_columns("Framework", *(OWNER_LABEL[o] for o in OWNERS))
         self.load()
 
+    def on_screen_resume(self) -> None:
+        if self.summary is not None and isinstance(self.app, StatusCache) and self.app.statuses is None:
+            self.load()  # something was written since the figures were read
+
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def load(self) -> None:
         """Summarise off the UI thread: on a large workspace it reads every evidence record's newest state."""
@@ -63,6 +67,8 @@ class DashboardScreen(WorkbenchScreen):
 
     def show(self, summary: WorkspaceSummary) -> None:
         self.summary = summary
+        if isinstance(self.app, StatusCache):
+            self.app.statuses = dict(summary.statuses)
         settings = self.workspace.settings
         who = " · ".join(part for part in (settings.organisation, settings.system) if part) or "Workspace"
         counts = summary.as_dict()["controls"]["by_status"]

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from workbench.catalog import OWNERS
 from workbench.services.ownership import Responsibility, responsibilities, set_owner
-from workbench.tui.base import WorkbenchScreen
+from workbench.tui.base import WorkbenchScreen, forget_statuses
 from workbench.wording import OWNER_LABEL
 from workbench.workspace import Workspace
 
@@ -135,6 +135,7 @@ class MatrixScreen(WorkbenchScreen):
     def change_owner(self, control_id: str, owner: str) -> None:
         """Record the new owner (one ledger entry), then show the matrix as it now stands."""
         set_owner(self.workspace, control_id, owner=owner)
+        self.app.call_from_thread(forget_statuses, self.app)
         rows = matrix_rows(self.workspace, responsibilities(self.workspace))
         self.app.call_from_thread(self.show, rows)
         self.app.call_from_thread(self.notify, f"{control_id}: now {OWNER_LABEL[owner]}")

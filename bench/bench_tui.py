@@ -1,0 +1,92 @@
+"""The app on a large workspace: time to the first full screen, and from a keypress to the redrawn screen.
+
+Drives the real app headless with Textual's Pilot on a workspace of --records evidence records (built once by
+bench_status.py's builder and kept with --keep). Targets (issue "The Textual workbench"): first paint under 1.5 s
+on 100,000 records, a keypress to the redrawn screen under 100 ms when moving through lists and opening a control.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+STARTED = time.perf_counter()  # before the app and its libraries are imported, as when a user starts it
+
+from textual.widgets import DataTable  # noqa: E402
+
+from workbench.tui.app import make_app  # noqa: E402
+from workbench.tui.controls import ControlDetailScreen, ControlsScreen  # noqa: E402
+from workbench.tui.dashboard import DashboardScreen  # noqa: E402
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    await pilot.pause()  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def measure(path: Path) -> dict[str, list[float]]:
+    figures: dict[str, list[float]] = {"first_paint": [], "move": [], "open_list": [], "open_control": []}
+    started = STARTED
+    app = make_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, DashboardScreen) and app.screen.summary is not None
+        figures["first_paint"].append(time.perf_counter() - started)
+        for _ in range(5):
+            clock = time.perf_counter()
+            await pilot.press("c")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ControlsScreen)
+            figures["open_list"].append(time.perf_counter() - clock)
+            table = app.screen.query_one("#controls-table", DataTable)
+            assert table.row_count > 0
+            for _ in range(10):
+                clock = time.perf_counter()
+                await pilot.press("down")
+                await pilot.pause()
+                figures["move"].append(time.perf_counter() - clock)
+            clock = time.perf_counter()
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ControlDetailScreen)
+            figures["open_control"].append(time.perf_counter() - clock)
+            await pilot.press("escape", "escape")
+            await pilot.pause()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, default=Path("/tmp/bench100k"), help="The workspace (built if missing).")
+    args = parser.parse_args()
+    if not (args.keep / "workspace.yaml").exists():
+        builder = Path(__file__).with_name("bench_status.py")
+        subprocess.run(  # noqa: S603 - our own bench script
+            [sys.executable, str(builder), "--records", str(args.records), "--keep", str(args.keep)], check=True
+        )
+    figures = asyncio.run(measure(args.keep))
+    print(f"workspace {args.keep} (as built by bench_status.py with {args.records:,} records)")
+    print(f"first full screen (dashboard with its summary): {figures['first_paint'][0]:.3f} s (target < 1.5 s)")
+    for name, label in (
+        ("move", "cursor down in the control list"),
+        ("open_list", "'c': the control list, loaded"),
+        ("open_control", "Enter: a control in full, loaded"),
+    ):
+        values = sorted(figures[name])
+        print(
+            f"{label:>36}: median {statistics.median(values) * 1000:6.1f} ms, worst {values[-1] * 1000:6.1f} ms "
+            f"over {len(values)} (target < 100 ms)"
+        )
+    print("first paint counts from before the app's imports: importing, opening the workspace, the summary")
+
+
+if __name__ == "__main__":
+    main()
