@@ -11,6 +11,7 @@ from moto import mock_aws
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
+from tests.conftest import CliRunner
 from workbench.services.evidence import list_evidence
 from workbench.services.verify import verify_workspace
 from workbench.tui.app import make_app
@@ -37,7 +38,7 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-def test_run_iam_checks_with_progress_and_a_summary(workspace: Workspace, aws: None) -> None:
+def test_run_iam_checks_with_progress_and_a_summary(workspace: Workspace, aws: None, cli: CliRunner) -> None:
     iam = boto3.client("iam")
     iam.create_user(UserName="alice")  # a console-less user: some checks pass, some do not
     seen: dict[str, object] = {}
@@ -65,6 +66,10 @@ def test_run_iam_checks_with_progress_and_a_summary(workspace: Workspace, aws: N
         status = str(screen.query_one("#collect-status", Static).render())
         assert f"{summary.tasks} of {summary.tasks} tasks" in status and "pass" in status
         assert f"Run {summary.run_id[:8]} completed" in str(screen.query_one("#collect-summary", Static).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        last = str(pilot.app.screen.query_one("#dashboard-run", Static).render())
+        assert last.startswith("Last collection run: completed") and f"over {summary.tasks} tasks" in last
 
     async def run() -> None:
         async with make_app(workspace.path).run_test(size=(120, 40)) as pilot:
@@ -76,3 +81,6 @@ def test_run_iam_checks_with_progress_and_a_summary(workspace: Workspace, aws: N
     assert total == summary.evidence_records > 0  # type: ignore[attr-defined]
     assert {row.check_id.split(".")[1] for row in rows if row.check_id} == {"iam"}
     assert verify_workspace(workspace).ok
+    status = cli("-w", workspace.path, "status", "--json")
+    assert status.json()["last_collection_run"]["run_id"] == summary.run_id  # type: ignore[attr-defined]
+    assert "Last collection run: completed" in cli("-w", workspace.path, "status").out

@@ -104,6 +104,8 @@ def status_command(context: Context, as_of: str | None, as_json: bool) -> None:
     out.print(
         f"{len(summary.statuses)} controls: " + ", ".join(f"{n} {styled_status(s)}" for s, n in counts.items() if n)
     )
+    run = summary.last_run
+    out.print(f"Last collection run: {run.describe()}" if run else "No collection run yet ('workbench collect aws').")
 
 
 _RECORD_WORDS = {

@@ -45,6 +45,7 @@ class DashboardScreen(WorkbenchScreen):
         yield DataTable(id="by-status", cursor_type="row", zebra_stripes=True)
         yield Static("Controls by owner", classes="section-title")
         yield DataTable(id="by-owner", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="dashboard-run", markup=False)
         yield Static("", id="dashboard-hint")
         yield Footer()
 
@@ -93,6 +94,10 @@ class DashboardScreen(WorkbenchScreen):
                 *(str(framework.by_owner.get(o, 0)) for o in OWNERS),
                 key=framework.framework_id,
             )
+        run = summary.last_run
+        self.query_one("#dashboard-run", Static).update(
+            f"Last collection run: {run.describe()}" if run else "No collection run yet (g: collect from AWS)"
+        )
         hint = self.query_one("#dashboard-hint", Static)
         if not any(framework.by_status.get("passing", 0) for framework in summary.frameworks):
             hint.update(
