@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from tests.conftest import CliRunner
+from tests.tui.helpers import cells, settle
 from workbench.clock import utc_now
 from workbench.errors import WorkbenchError
 from workbench.services.evidence import add_manual_evidence
@@ -39,17 +40,6 @@ def drive(app: WorkbenchApp, script: Callable[[Pilot[None]], Awaitable[None]]) -
             await script(pilot)
 
     asyncio.run(run())
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let the screen's thread workers finish and their results reach the screen."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def cells(table: DataTable[object]) -> list[list[str]]:
-    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
 
 
 def test_dashboard_framework_controls_and_a_control_in_full(workspace: Workspace, tmp_path: Path) -> None:

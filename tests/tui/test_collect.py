@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
 from tests.conftest import CliRunner
+from tests.tui.helpers import settle
 from workbench.services.evidence import list_evidence
 from workbench.services.verify import verify_workspace
 from workbench.tui.app import make_app
@@ -30,12 +31,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         yield
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_run_iam_checks_with_progress_and_a_summary(workspace: Workspace, aws: None, cli: CliRunner) -> None:

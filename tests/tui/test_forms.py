@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from tests.reports.conftest import add_check_evidence
+from tests.tui.helpers import settle
 from workbench.clock import utc_now
 from workbench.services.evidence import add_manual_evidence, get_evidence, list_evidence
 from workbench.services.exceptions import list_exceptions
@@ -23,15 +24,6 @@ from workbench.tui.forms import EvidenceForm, ExceptionForm, OwnerForm
 from workbench.workspace import Workspace
 
 pytestmark = pytest.mark.slow
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait for the app's own workers; the file picker's directory loader runs as long as the picker is open."""
-    await pilot.pause()
-    ours = [worker for worker in pilot.app.workers if worker.group != "_loader"]
-    if ours:  # an empty list would mean "all of them", the loader included
-        await pilot.app.workers.wait_for_complete(ours)
-    await pilot.pause()
 
 
 def on_control(workspace: Workspace, control_id: str, script: Callable[[Pilot[None]], Awaitable[None]]) -> None:

@@ -8,6 +8,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from tests.tui.helpers import cells, settle
 from workbench.catalog import OWNERS
 from workbench.services.ownership import responsibilities
 from workbench.tui.app import make_app
@@ -17,15 +18,8 @@ from workbench.workspace import Workspace
 pytestmark = pytest.mark.slow
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def rows(screen: MatrixScreen) -> list[list[str]]:
-    table = screen.query_one("#matrix-table", DataTable)
-    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+    return cells(screen.query_one("#matrix-table", DataTable))
 
 
 def test_matrix_filters_and_one_key_owner_change(workspace: Workspace) -> None:

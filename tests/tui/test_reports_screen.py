@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
 
 from tests.reports.conftest import MemoryKeyring
+from tests.tui.helpers import settle
 from workbench.reports.identity import create_identity
 from workbench.tui.app import make_app
 from workbench.tui.reports import ReportsScreen
@@ -27,12 +28,6 @@ def in_memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     keyring.set_keyring(MemoryKeyring())
     yield
     keyring.set_keyring(previous)
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_render_sign_and_verify_from_the_app(workspace: Workspace, tmp_path: Path, in_memory_keyring: None) -> None:

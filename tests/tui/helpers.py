@@ -1,0 +1,23 @@
+"""What the app's tests share: waiting for the screens' workers, and reading a table."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the screens' thread workers finish and their results reach the screen.
+
+    The file picker's directory loader runs for as long as the picker is open, so it is not waited for.
+    """
+    await pilot.pause()
+    ours = [worker for worker in pilot.app.workers if worker.group != "_loader"]
+    if ours:  # an empty list would mean "all of them", the loader included
+        await pilot.app.workers.wait_for_complete(ours)
+    await pilot.pause()
+
+
+def cells(table: DataTable[object]) -> list[list[str]]:
+    """Every row of a table, as text."""
+    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
