@@ -166,3 +166,35 @@ def test_tui_on_a_missing_workspace_is_one_line(cli: CliRunner, tmp_path: Path) 
 def test_workbench_alone_prints_help_when_not_in_a_terminal(cli: CliRunner) -> None:
     result = cli()
     assert result.code == 0 and "Usage: workbench" in result.out and "opens the app" in result.out
+
+
+def test_the_kept_control_screen_shows_each_control_afresh(workspace: Workspace, tmp_path: Path) -> None:
+    proof = tmp_path / "mfa.txt"
+    proof.write_text("root MFA screenshot")
+    add_manual_evidence(workspace, control_ids=["IAM-01"], attachments=[proof], note="root MFA")
+
+    async def script(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, WorkbenchApp)
+        app.open_control("IAM-01")
+        await settle(pilot)
+        first = app.screen
+        assert isinstance(first, ControlDetailScreen)
+        assert len(cells(first.query_one("#control-evidence", DataTable))) == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        app.open_control("NET-05")
+        await settle(pilot)
+        second = app.screen
+        assert second is first, "one screen is kept and pointed at each control"
+        assert "NET-05" in str(second.query_one("#control-title", Static).render())
+        assert cells(second.query_one("#control-evidence", DataTable)) == [], "nothing left from IAM-01"
+        requirements = {row[1] for row in cells(second.query_one("#control-requirements", DataTable))}
+        expected = {r.id for r in workspace.catalog.requirements_for("NET-05")}
+        assert requirements == expected
+        app.open_control("IAM-01")  # opened again from the control screen itself: a fresh copy on top
+        await settle(pilot)
+        assert app.screen is not first and isinstance(app.screen, ControlDetailScreen)
+        assert app.screen.control_id == "IAM-01"
+
+    drive(make_app(workspace.path), script)

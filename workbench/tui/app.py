@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -54,7 +54,8 @@ class WorkbenchApp(App[None], StatusCache):
             self.pop_screen()
 
     def action_controls(self, framework_id: str | None = None) -> None:
-        self.push_screen(ControlsScreen(self.workspace, framework_id))
+        name = f"controls:{framework_id or 'all'}"
+        self._push_kept(name, lambda: ControlsScreen(self.workspace, framework_id))
 
     def action_matrix(self) -> None:
         self.push_screen(MatrixScreen(self.workspace))
@@ -73,7 +74,22 @@ class WorkbenchApp(App[None], StatusCache):
             self.push_screen(ReportsScreen(self.workspace, ReportKind(kind)))
 
     def open_control(self, control_id: str) -> None:
-        self.push_screen(ControlDetailScreen(self.workspace, control_id))
+        name = "control"
+        if self.is_screen_installed(name) and self.get_screen(name) not in self.screen_stack:
+            kept = self.get_screen(name)
+            assert isinstance(kept, ControlDetailScreen)  # noqa: S101 - only this screen is installed by that name
+            kept.show_control(control_id)
+        self._push_kept(name, lambda: ControlDetailScreen(self.workspace, control_id))
+
+    def _push_kept(self, name: str, build: Callable[[], Screen[None]]) -> None:
+        """Push the screen kept under ``name`` (built and kept on first use): building a screen, and styling its
+        widgets, costs more than refreshing what it shows. One already on the stack gets a fresh copy instead."""
+        if not self.is_screen_installed(name):
+            self.install_screen(build(), name)
+        elif self.get_screen(name) in self.screen_stack:
+            self.push_screen(build())
+            return
+        self.push_screen(name)
 
     def on_dashboard_screen_framework_chosen(self, message: DashboardScreen.FrameworkChosen) -> None:
         self.action_controls(message.framework_id)

@@ -95,6 +95,10 @@ class ControlsScreen(WorkbenchScreen):
         ]
         self.app.call_from_thread(self.show, rows)
 
+    def on_screen_resume(self) -> None:
+        if self.rows:  # shown again (the app keeps this screen): owners and statuses may have changed
+            self.load()
+
     def show(self, rows: list[tuple[str, str, str, str, str]]) -> None:
         self.rows = rows
         self._fill(self.query_one("#controls-filter", Input).value)
@@ -170,12 +174,11 @@ class ControlDetailScreen(WorkbenchScreen):
         self.detail: ControlDetail | None = None
 
     def compose(self) -> ComposeResult:
-        control = self.workspace.catalog.controls[self.control_id]
         yield Header()
         with VerticalScroll(id="control-body"):
-            yield Static(f"[b]{control.id}[/b]  {control.title}", id="control-title")
-            yield Static(f"{control.domain} · reviewed {control.cadence}", classes="muted")
-            yield Static(control.description, id="control-description", markup=False)
+            yield Static("", id="control-title")
+            yield Static("", classes="muted", id="control-domain")
+            yield Static("", id="control-description", markup=False)
             yield Static("Loading ...", id="control-ownership")
             yield Static("", id="control-status")
             yield Static("Meets", classes="section-title")
@@ -186,14 +189,34 @@ class ControlDetailScreen(WorkbenchScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.control_id
-        requirements = self.query_one("#control-requirements", DataTable)
-        requirements.add_columns("Framework", "Requirement", "Title")
-        for requirement in self.workspace.catalog.requirements_for(self.control_id):
-            requirements.add_row(requirement.framework_id, requirement.id, requirement.title)
+        self.query_one("#control-requirements", DataTable).add_columns("Framework", "Requirement", "Title")
         self.query_one("#control-evidence", DataTable).add_columns(
             "Evidence", "Observed", "Result", "Source", "Scope or note"
         )
+        self.show_control(self.control_id)
+
+    def show_control(self, control_id: str) -> None:
+        """Show ``control_id``: what the catalog says at once, its state from the store when read.
+
+        The app keeps one of these screens and points it at each control it opens: building a screen costs more
+        than reading a control.
+        """
+        self.control_id = control_id
+        self.detail = None
+        control = self.workspace.catalog.controls[control_id]
+        self.sub_title = control_id
+        self.query_one("#control-title", Static).update(f"[b]{control.id}[/b]  {_plain(control.title)}")
+        self.query_one("#control-domain", Static).update(f"{control.domain} · reviewed {control.cadence}")
+        self.query_one("#control-description", Static).update(control.description)
+        self.query_one("#control-ownership", Static).update("Loading ...")
+        self.query_one("#control-status", Static).update("")
+        self.query_one("#control-exceptions", Static).update("")
+        requirements = self.query_one("#control-requirements", DataTable)
+        requirements.clear()
+        for requirement in self.workspace.catalog.requirements_for(control_id):
+            requirements.add_row(requirement.framework_id, requirement.id, requirement.title)
+        self.query_one("#control-evidence", DataTable).clear()
+        self.query_one("#control-body", VerticalScroll).scroll_home(animate=False)
         self.load()
 
     @work(thread=True, exclusive=True, group="control", exit_on_error=False)
