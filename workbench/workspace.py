@@ -15,8 +15,10 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import text
 
 from workbench.catalog import Catalog, load_catalog
+from workbench.catalog.entries import apply_entries
 from workbench.catalog.yamlsource import yaml_error_message
 from workbench.clock import utc_now
 from workbench.errors import InputError, WorkspaceError
@@ -31,6 +33,8 @@ _ALLOWED_BEFORE_INIT = {"README.md", ".gitignore", ".gitkeep"}
 Role = Literal["vendor", "customer"]
 #: Namespace of the ids derived for workspaces created before ``workspace_id`` was written at init.
 _WORKSPACE_NAMESPACE = uuid.UUID("6f1c0d52-8a3e-4f0e-9b1d-3c5e2a7d9f40")
+
+_SELECT_CATALOG_ENTRIES = text("SELECT id, kind, body FROM catalog_entry ORDER BY created_at, rowid")
 
 
 class WorkspaceSettings(BaseModel):
@@ -101,8 +105,18 @@ class Workspace:
 
     @cached_property
     def catalog(self) -> Catalog:
-        """The frameworks and control library this workspace works with."""
-        return load_catalog(self.catalog_dir)
+        """The frameworks and control library this workspace works with: the packaged library (or the one in
+        ``catalog_dir``) plus the frameworks, controls and mappings the workspace has added (imports, packets)."""
+        base = load_catalog(self.catalog_dir)
+        rows = self.store.rows(_SELECT_CATALOG_ENTRIES, {})
+        if not rows:
+            return base
+        return apply_entries(base, ((str(r[0]), str(r[1]), str(r[2])) for r in rows))
+
+    def reload_catalog(self) -> Catalog:
+        """Forget the cached catalog (after entries were added) and return the new one."""
+        self.__dict__.pop("catalog", None)
+        return self.catalog
 
     def close(self) -> None:
         """Release the database connections."""

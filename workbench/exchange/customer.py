@@ -200,6 +200,8 @@ def import_vendor(
             writer.record(kind="ownership", entity_id=change.id, digest=ownership_digest(change))
         writer.add(record)
         writer.record(kind="packet", entity_id=record.id, digest=packet_digest(record, []))
+    if new_specs:
+        workspace.reload_catalog()
     return VendorImport(
         packet_id=body.id,
         vendor=vendor,

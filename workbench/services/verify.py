@@ -12,6 +12,7 @@ from sqlalchemy import text
 from workbench.store.database import read_anchor
 from workbench.store.digests import (
     ATTESTATION_FIELDS,
+    CATALOG_FIELDS,
     EVIDENCE_FIELDS,
     EXCEPTION_FIELDS,
     GENESIS_HASH,
@@ -19,6 +20,7 @@ from workbench.store.digests import (
     PACKET_FIELDS,
     RUN_FIELDS,
     attestation_digest,
+    catalog_digest,
     entry_hash,
     evidence_digest,
     exception_digest,
@@ -91,6 +93,7 @@ _SELECT_OWNERSHIP = text(f"SELECT {', '.join(OWNERSHIP_FIELDS)} FROM ownership_c
 _SELECT_RUNS = text(f"SELECT {', '.join(RUN_FIELDS)} FROM collection_run")  # noqa: S608
 _SELECT_PACKETS = text(f"SELECT {', '.join(PACKET_FIELDS)} FROM exchange_packet")  # noqa: S608
 _SELECT_ATTESTATIONS = text(f"SELECT {', '.join(ATTESTATION_FIELDS)} FROM attestation")  # noqa: S608
+_SELECT_CATALOG = text(f"SELECT {', '.join(CATALOG_FIELDS)} FROM catalog_entry")  # noqa: S608
 
 _TABLE_OF = {
     "evidence": "evidence",
@@ -99,6 +102,7 @@ _TABLE_OF = {
     "run": "collection_run",
     "packet": "exchange_packet",
     "attestation": "attestation",
+    "catalog": "catalog_entry",
 }
 
 
@@ -171,6 +175,12 @@ def verify_workspace(workspace: Workspace, *, progress: ProgressCallback | None 
         _check_rows(
             "attestation",
             ((row["id"], attestation_digest(row)) for row in connection.execute(_SELECT_ATTESTATIONS).mappings()),
+            recorded,
+            report,
+        )
+        _check_rows(
+            "catalog",
+            ((row["id"], catalog_digest(row)) for row in connection.execute(_SELECT_CATALOG).mappings()),
             recorded,
             report,
         )

@@ -51,6 +51,7 @@ PACKET_FIELDS = (
 )
 ANSWER_FIELDS = ("control_id", "customer_workspace_id", "evidence_id", "answer_sha256")
 ATTESTATION_FIELDS = ("id", "control_id", "packet_id", "text", "attested_at", "attested_by")
+CATALOG_FIELDS = ("id", "kind", "key", "body", "source", "origin", "created_at", "created_by")
 
 RUN_FIELDS = (
     "id",
@@ -125,6 +126,11 @@ def attestation_digest(attestation: Any) -> str:
 def run_digest(run: Any) -> str:
     """Digest of one collection run summary."""
     return sha256_text(canonical_json(_pick(run, RUN_FIELDS)))
+
+
+def catalog_digest(entry: Any) -> str:
+    """Digest of one catalog entry."""
+    return sha256_text(canonical_json(_pick(entry, CATALOG_FIELDS)))
 
 
 def entry_hash(
