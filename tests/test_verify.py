@@ -45,7 +45,15 @@ def test_intact_workspace_verifies(filled: tuple[Workspace, list[EvidenceView]],
     report = verify_workspace(workspace)
     assert report.ok, report.problems
     assert report.ledger_entries == 5
-    assert report.records == {"evidence": 3, "exception": 1, "ownership": 1, "run": 0, "catalog": 0}
+    assert report.records == {
+        "evidence": 3,
+        "exception": 1,
+        "ownership": 1,
+        "run": 0,
+        "packet": 0,
+        "attestation": 0,
+        "catalog": 0,
+    }
     assert report.blobs == 3
     result = cli("-w", workspace.path, "verify")
     assert result.code == 0 and result.out.startswith(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.markup import escape
 
 from workbench.cli.main import Context, pass_context
 from workbench.cli.output import console, emit_json, json_option, table
@@ -16,6 +18,21 @@ from workbench.exchange.packet import PacketCheck, load_signing_key, verify_pack
 from workbench.wording import counted
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: Control characters (C0 except newline, DEL, C1): text from another organisation's packet never reaches the
+#: terminal with escape sequences in it.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(value: str) -> str:
+    """Untrusted text (from a packet) made safe to print: control characters replaced."""
+    return _CONTROL.sub("?", value)
+
+
+def markup_safe(value: str) -> str:
+    """Untrusted text for a rich table or console: control characters replaced and markup escaped."""
+    return escape(shown(value))
+
+
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
@@ -113,8 +130,8 @@ def import_vendor_command(context: Context, packet: Path, trust: Path | None, as
         emit_json(result.as_dict())
         return
     out = console()
-    out.print(f"Imported vendor packet {result.packet_id} from {result.vendor}")
-    out.print(f"  signed by {result.signer}; certificate SHA-256 {result.signer_fingerprint}")
+    out.print(f"Imported vendor packet {result.packet_id} from {markup_safe(result.vendor)}")
+    out.print(f"  signed by {markup_safe(result.signer)}; certificate SHA-256 {result.signer_fingerprint}")
     grid = table("control", "title", "owner", "your view", "your part")
     fill = 0
     for row in result.rows:
@@ -122,10 +139,10 @@ def import_vendor_command(context: Context, packet: Path, trust: Path | None, as
         fill += 1 if view["to_fill"] else 0
         grid.add_row(
             row.control,
-            row.title,
+            markup_safe(row.title),
             row.owner.value,
             view["view"] + (" (to fill)" if view["to_fill"] else ""),
-            row.customer_part,
+            markup_safe(row.customer_part),
         )
     out.print(grid)
     out.print(
@@ -220,8 +237,8 @@ def import_response_command(context: Context, packet: Path, trust: Path | None, 
     if as_json:
         emit_json(result.as_dict())
         return
-    click.echo(f"Response {result.response_id} from {result.customer} to packet {result.packet_id[:8]}")
-    click.echo(f"  signed by {result.signer}; certificate SHA-256 {result.signer_fingerprint}")
+    click.echo(f"Response {result.response_id} from {shown(result.customer)} to packet {result.packet_id[:8]}")
+    click.echo(f"  signed by {shown(result.signer)}; certificate SHA-256 {result.signer_fingerprint}")
     click.echo(
         f"  {counted(len(result.imported), 'answer')} imported as evidence ({counted(result.files, 'file')}), "
         f"{counted(len(result.conflicts), 'conflict')}, {len(result.unanswered)} unanswered"
@@ -229,7 +246,7 @@ def import_response_command(context: Context, packet: Path, trust: Path | None, 
     for control, evidence in result.imported:
         click.echo(f"  imported {control}: evidence {evidence[:8]}")
     for conflict in result.conflicts:
-        click.echo(f"  conflict {conflict.control_id}: {conflict.reason}")
+        click.echo(f"  conflict {conflict.control_id}: {shown(conflict.reason)}")
 
 
 @click.command("oscal-results")
@@ -282,9 +299,11 @@ def _details(result: PacketCheck) -> list[str]:
         return []
     who = " / ".join(str(result.issuer.get(k) or "") for k in ("organisation", "system") if result.issuer.get(k))
     lines = [
-        f"{result.kind} {result.packet_id} from {who or 'an unnamed workspace'}, made {result.created_at}, "
-        f"{counted(result.rows, 'row')}",
-        f"signer: {result.signer}; {result.trust}",
+        shown(
+            f"{result.kind} {result.packet_id} from {who or 'an unnamed workspace'}, made {result.created_at}, "
+            f"{counted(result.rows, 'row')}"
+        ),
+        shown(f"signer: {result.signer}; {result.trust}"),
         f"signer certificate SHA-256: {result.signer_fingerprint}",
     ]
     if not result.trust.startswith("trusted"):

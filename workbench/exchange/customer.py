@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import col, select
 
 from workbench.catalog.schema import ControlSpec
@@ -149,7 +150,14 @@ def import_vendor(
     who = actor or default_actor()
     now = utc_now()
     vendor = " / ".join(p for p in (body.issuer.organisation, body.issuer.system) if p) or body.issuer.workspace_id
-    new_specs = [_control_spec(row, workspace) for row in body.rows if catalog.control(row.control) is None]
+    try:
+        new_specs = [_control_spec(row, workspace) for row in body.rows if catalog.control(row.control) is None]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise PacketError(
+            f"{path}: not a usable packet: a row cannot become a control here: "
+            f"{'.'.join(str(step) for step in error['loc'])}: {error['msg']}"
+        ) from None
     current = responsibilities(workspace)
     changes = []
     for row in body.rows:
