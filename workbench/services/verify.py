@@ -156,6 +156,12 @@ def verify_workspace(workspace: Workspace, *, progress: ProgressCallback | None 
             recorded,
             report,
         )
+        _check_rows(
+            "catalog",
+            ((row["id"], catalog_digest(row)) for row in connection.execute(_SELECT_CATALOG).mappings()),
+            recorded,
+            report,
+        )
         answers: dict[str, list[dict[str, Any]]] = {}
         for row in connection.execute(text("SELECT * FROM exchange_answer")).mappings():
             answers.setdefault(row["response_id"], []).append(dict(row))
@@ -175,12 +181,6 @@ def verify_workspace(workspace: Workspace, *, progress: ProgressCallback | None 
         _check_rows(
             "attestation",
             ((row["id"], attestation_digest(row)) for row in connection.execute(_SELECT_ATTESTATIONS).mappings()),
-            recorded,
-            report,
-        )
-        _check_rows(
-            "catalog",
-            ((row["id"], catalog_digest(row)) for row in connection.execute(_SELECT_CATALOG).mappings()),
             recorded,
             report,
         )
