@@ -6,10 +6,14 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CliRunner
 from tests.exchange.exchange_helpers import export_packet, load, make_parties, run_ok
 from tests.helpers import control_owned_by
+from tests.reports.conftest import add_check_evidence
 from workbench.catalog.schema import ControlSpec
+from workbench.clock import utc_now
 from workbench.services.catalog_entries import add_catalog_entries
 from workbench.workspace import open_workspace
 
@@ -153,3 +157,45 @@ def test_attest_only_rows_of_the_packet(cli: CliRunner, tmp_path: Path, memory_k
     assert unknown.code == 1 and "not a row of vendor packet" in unknown.err
     empty = cli("-w", parties.customer, "srm", "attest", control_owned_by("customer"), "--text", "  ")
     assert empty.code == 1 and "--text" in empty.err
+
+
+def test_large_files_travel_as_hashes_and_aws_evidence_travels_raw(
+    cli: CliRunner, tmp_path: Path, memory_keyring: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("workbench.exchange.customer.MAX_INLINE_BLOB", 64)
+    parties = make_parties(cli, tmp_path)
+    packet = tmp_path / "packet.json"
+    export_packet(cli, parties, packet)
+    run_ok(cli, "-w", parties.customer, "srm", "import-vendor", packet)
+    control = control_owned_by("customer")
+    big = tmp_path / "big-export.csv"
+    big.write_bytes(b"x" * 1000)
+    run_ok(cli, "-w", parties.customer, "evidence", "add", "--control", control, "--attach", big)
+    with open_workspace(parties.customer) as customer:
+        add_check_evidence(
+            customer, control, resource="arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1", observed_at=utc_now()
+        )
+    response = tmp_path / "response.json"
+    responded = run_ok(cli, "-w", parties.customer, "srm", "respond", "--out", response, "--json")
+    assert len(responded["files_left_out"]) == 1 and "big-export.csv" in responded["files_left_out"][0]
+    answer = next(a for a in load(response)["packet"]["answers"] if a["control"] == control)
+    sources = {e["source"]: e for e in answer["evidence"]}
+    assert sources["check"]["check_id"] == "aws.s3.bucket_default_encryption"
+    assert sources["check"]["blobs"][0]["role"] == "raw" and sources["check"]["blobs"][0]["content_base64"]
+    assert sources["manual"]["blobs"][0]["content_base64"] is None
+    result = run_ok(cli, "-w", parties.vendor, "srm", "import-response", response, "--json")
+    assert result["files_left_out"] == 1
+    imported = {item["control"]: item["evidence"] for item in result["imported"]}
+    evidence = run_ok(cli, "-w", parties.vendor, "evidence", "show", imported[control], "--json")
+    assert "big-export.csv (1,000 bytes" in evidence["note"] and "was not included" in evidence["note"]
+    assert "aws.s3.bucket_default_encryption" in evidence["note"]
+    names = [blob["name"] for blob in evidence["blobs"]]
+    assert names == ["get_bucket_encryption.json", "customer-answer.json"]
+    assert run_ok(cli, "-w", parties.vendor, "verify", "--json")["ok"]
+
+
+def test_customer_workspace_exports_no_packet(cli: CliRunner, tmp_path: Path, memory_keyring: object) -> None:
+    parties = make_parties(cli, tmp_path)
+    result = cli("-w", parties.customer, "srm", "export", "--format", "json", "--out", tmp_path / "p.json")
+    assert result.code == 1 and "srm respond" in result.err
+    assert not (tmp_path / "p.json").exists()

@@ -94,6 +94,11 @@ def export_command(
     from workbench.exchange.export import export_srm
 
     workspace = context.workspace()
+    if fmt == "json" and workspace.settings.role != "vendor":
+        raise InputError(
+            "the JSON packet is a vendor's matrix for its customers; a customer workspace answers one with "
+            "'workbench srm respond'"
+        )
     if fmt != "json" and (key_file or cert_file or p12_file):
         raise InputError("--key/--cert/--p12 sign the json packet; the other formats are not signed")
     key = (

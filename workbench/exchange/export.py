@@ -270,6 +270,11 @@ def export_srm(
 
         document = component_definition(workspace, rows, created_at=now)
         return ExportResult(path, format, len(rows), write_file(path, oscal_bytes(document)))
+    if workspace.settings.role != "vendor":
+        raise InputError(
+            "the JSON packet is a vendor's matrix for its customers; a customer workspace answers one with "
+            "'workbench srm respond'"
+        )
     if signing_key is None:
         raise InputError("the JSON packet is signed: a signing key is needed")
     body = packet_body(workspace, rows, created_at=now)
