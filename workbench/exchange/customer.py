@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from workbench.catalog.schema import ControlSpec
@@ -33,7 +34,7 @@ from workbench.exchange.packet import (
 )
 from workbench.exchange.shapes import MAX_EVIDENCE_PER_ANSWER, PacketBody, Row, parse_body
 from workbench.reports.atomic_file import AtomicFile
-from workbench.services.evidence import get_evidence, list_evidence
+from workbench.services.evidence import get_evidence
 from workbench.services.ownership import responsibilities
 from workbench.services.status import control_statuses
 from workbench.store.digests import attestation_digest, ownership_digest, packet_digest
@@ -362,6 +363,7 @@ def respond(
     packet = imported_packet(workspace, packet_id)
     statuses = control_statuses(workspace)
     attestations = _latest_attestations(workspace, packet.record.id)
+    in_force = _evidence_in_force(workspace)
     now = utc_now()
     budget = [MAX_INLINE_TOTAL]
     left_out: list[str] = []
@@ -372,7 +374,7 @@ def respond(
         attestation = attestations.get(row.control)
         if not is_customer_row(row) and attestation is None:
             continue
-        evidence = _evidence_of(workspace, row.control, budget, left_out) if row.control in statuses else []
+        evidence = _evidence_of(workspace, row.control, in_force.get(row.control, []), budget, left_out)
         inline += sum(1 for item in evidence for blob in item["blobs"] if blob["content_base64"] is not None)
         evidence_count += len(evidence)
         status = statuses.get(row.control)
@@ -459,12 +461,32 @@ def _latest_attestations(workspace: Workspace, packet_id: str) -> dict[str, Atte
     return {row.control_id: row for row in rows}  # the newest per control wins
 
 
-def _evidence_of(workspace: Workspace, control_id: str, budget: list[int], left_out: list[str]) -> list[dict[str, Any]]:
+_IN_FORCE = text(
+    """
+    SELECT ec.control_id, e.id FROM evidence_control ec JOIN evidence e ON e.id = ec.evidence_id
+    WHERE NOT EXISTS (SELECT 1 FROM evidence newer WHERE newer.supersedes_id = e.id)
+    ORDER BY e.observed_at DESC, e.id
+    """
+)
+
+
+def _evidence_in_force(workspace: Workspace) -> dict[str, list[str]]:
+    """Per control, the ids of its evidence records that nothing supersedes, newest first (one query for all)."""
+    found: dict[str, list[str]] = {}
+    for control_id, evidence_id in workspace.store.rows(_IN_FORCE, {}):
+        ids = found.setdefault(control_id, [])
+        if len(ids) < MAX_EVIDENCE_PER_ANSWER:
+            ids.append(evidence_id)
+    return found
+
+
+def _evidence_of(
+    workspace: Workspace, control_id: str, evidence_ids: list[str], budget: list[int], left_out: list[str]
+) -> list[dict[str, Any]]:
     """The control's evidence in force (newest first), with files inline while they fit the budget."""
-    rows, _total = list_evidence(workspace, control_id=control_id, limit=MAX_EVIDENCE_PER_ANSWER)
     items = []
-    for row in rows:
-        view = get_evidence(workspace, row.id)
+    for evidence_id in evidence_ids:
+        view = get_evidence(workspace, evidence_id)
         record = view.record
         blobs = []
         for blob in view.blobs:
