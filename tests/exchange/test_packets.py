@@ -236,6 +236,14 @@ def test_trust_on_import(cli: CliRunner, parties: Parties, packet: Path) -> None
     assert snapshot(parties.customer) == before
     right = cli("-w", parties.customer, "srm", "import-vendor", packet, "--trust", parties.vendor_cert)
     assert right.code == 0, right.err
+    assert "authenticity not established" not in right.out
+
+
+def test_import_without_trust_says_authenticity_is_open(cli: CliRunner, parties: Parties, packet: Path) -> None:
+    fingerprint = run_ok(cli, "-w", parties.vendor, "keys", "show", "--json")["fingerprint_sha256"]
+    result = cli("-w", parties.customer, "srm", "import-vendor", packet)
+    assert result.code == 0, result.err
+    assert fingerprint in result.out and "authenticity not established" in result.out
 
 
 def test_rsa_identity_signs_packets(cli: CliRunner, tmp_path: Path, memory_keyring: object) -> None:

@@ -34,6 +34,9 @@ def markup_safe(value: str) -> str:
 
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
+_UNTRUSTED = (
+    "authenticity not established: compare this fingerprint with the one the sender published, or pass --trust CERT"
+)
 
 
 def _signing_options(function: F) -> F:
@@ -137,6 +140,8 @@ def import_vendor_command(context: Context, packet: Path, trust: Path | None, as
     out = console()
     out.print(f"Imported vendor packet {result.packet_id} from {markup_safe(result.vendor)}")
     out.print(f"  signed by {markup_safe(result.signer)}; certificate SHA-256 {result.signer_fingerprint}")
+    if trust is None:
+        out.print(f"  {_UNTRUSTED}")
     grid = table("control", "title", "owner", "your view", "your part")
     fill = 0
     for row in result.rows:
@@ -244,6 +249,8 @@ def import_response_command(context: Context, packet: Path, trust: Path | None, 
         return
     click.echo(f"Response {result.response_id} from {shown(result.customer)} to packet {result.packet_id[:8]}")
     click.echo(f"  signed by {shown(result.signer)}; certificate SHA-256 {result.signer_fingerprint}")
+    if trust is None:
+        click.echo(f"  {_UNTRUSTED}")
     click.echo(
         f"  {counted(len(result.imported), 'answer')} imported as evidence ({counted(result.files, 'file')}), "
         f"{counted(len(result.conflicts), 'conflict')}, {len(result.unanswered)} unanswered"
