@@ -20,7 +20,7 @@ from workbench.errors import InputError
 from workbench.exchange.packet import FORMAT_VERSION, PACKET_KIND, SigningKey, canonical_body, packet_bytes, sign_packet
 from workbench.reports.atomic_file import AtomicFile, check_output_path
 from workbench.services.ownership import responsibilities
-from workbench.store.digests import canonical_json, packet_digest, sha256_text
+from workbench.store.digests import packet_digest
 from workbench.store.models import ExchangePacket, new_id
 from workbench.workspace import Workspace, default_actor
 
@@ -316,8 +316,3 @@ def export_srm(
 
 def _instant(moment: datetime) -> str:
     return format_stored(moment)
-
-
-def body_digest(body: dict[str, Any]) -> str:
-    """SHA-256 of a body's canonical JSON."""
-    return sha256_text(canonical_json(body))
