@@ -21,6 +21,8 @@ CONFIDENT = 0.6
 MARGIN = 0.12
 #: between POSSIBLE and CONFIDENT a match is offered, flagged for the user to decide
 POSSIBLE = 0.4
+#: below this many targets every shared token gathers candidates
+_COMMON_FLOOR = 100
 #: frameworks created by earlier matrix imports have ids starting with this
 IMPORTED_PREFIX = "matrix_"
 
@@ -92,6 +94,7 @@ class Matcher:
             targets.append(
                 Target(control.title, control.domain, control.id, None, tokens(control.title), tokens(control.domain))
             )
+        titled = {(t.control_id, t.words) for t in targets}
         for framework in catalog.frameworks.values():
             if framework.id in exclude_frameworks:
                 continue
@@ -104,7 +107,7 @@ class Matcher:
                 context = parent.title if parent is not None else ""
                 words = tokens(requirement.title)
                 controls = catalog.controls_for(framework.id, requirement.id, include_children=False)
-                if len(controls) == 1:
+                if len(controls) == 1 and (controls[0], words) not in titled:
                     # an area only one control meets names that control as well as its own title does
                     srm = requirement.id if framework.id == "srm" else None
                     targets.append(Target(requirement.title, context, controls[0], srm, words, tokens(context)))
@@ -123,6 +126,9 @@ class Matcher:
         for side in _SIDES & self._weight.keys():
             # which side a row is about matters (see _opposite_sides), but it does not name the thing itself
             self._weight[side] /= 2
+        self._totals = [sum(self.weight(w) for w in target.words) for target in targets]
+        #: tokens in more targets than this do not gather candidates (they still count in the score)
+        self._common = max(_COMMON_FLOOR, total // 20)
         self._exact: dict[str, list[int]] = defaultdict(list)
         for position, target in enumerate(targets):
             self._exact[" ".join(target.name.lower().split())].append(position)
@@ -138,16 +144,28 @@ class Matcher:
         shared = sum(self.weight(w) for w in left & right)
         return 2 * shared / (sum(self.weight(w) for w in left) + sum(self.weight(w) for w in right))
 
+    def _gather(self, words: frozenset[str]) -> set[int]:
+        """Targets sharing a telling token with the words (a token most targets hold tells nothing)."""
+        postings = [self._index[w] for w in words if w in self._index]
+        telling = [p for p in postings if len(p) <= self._common]
+        if not telling and postings:
+            telling = [min(postings, key=len)]
+        return {position for posting in telling for position in posting}
+
     def candidates(self, area: str, category: str) -> list[Match]:
-        """Every target sharing a token with the area, best first (category agreement adds a little)."""
+        """Every target sharing a telling token with the area, best first (category agreement adds a little)."""
         words = tokens(area)
         category_words = tokens(category) if category else frozenset()
         exact = set(self._exact.get(" ".join(area.lower().split()), ()))
-        seen = {position for word in words for position in self._index.get(word, ())} | exact
+        row_total = sum(self.weight(w) for w in words)
         found: list[Match] = []
-        for position in seen:
+        for position in self._gather(words) | exact:
             target = self.targets[position]
-            score = 1.0 if position in exact else self.similarity(words, target.words)
+            if position in exact:
+                score = 1.0
+            else:
+                shared = sum(self.weight(w) for w in words & target.words)
+                score = 2 * shared / (row_total + self._totals[position]) if shared else 0.0
             if _opposite_sides(words, target.words):
                 score *= _SIDE_PENALTY
             if category_words and target.context_words:
