@@ -391,3 +391,23 @@ def test_apply_refuses_a_preview_that_is_all_skipped(workspace: Workspace, tmp_p
     preview = preview_matrix(workspace, path, decisions={2: "skip"})
     with pytest.raises(InputError, match="every row is skipped"):
         apply_matrix(workspace, preview)
+
+
+def test_a_matrix_with_control_ids_and_titles_is_not_taken_for_a_ccm(
+    workspace: Workspace, cli: CliRunner, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["Control ID", "Control Title", "Vendor", "Customer"],
+            ["T-1", "Sampling of pipeline telemetry", "yes", ""],
+            ["T-2", "", "yes", ""],
+        ],
+    )
+    data = _preview_json(cli, workspace, path)
+    assert data["kind"] == "matrix" and data["columns"]["ref"] == "Control ID"
+    assert data["rows"][1]["reason"] == "the area is empty"
+    before = snapshot(workspace.path)
+    result = cli("-w", workspace.path, "srm", "import", path, "--decide", "3=new")
+    assert result.code == 1 and "the row has no area" in result.err
+    assert snapshot(workspace.path) == before

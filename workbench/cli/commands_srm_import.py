@@ -129,7 +129,12 @@ def _control_cell(placement: Placement) -> str:
     if placement.action == EXISTING:
         before = placement.current.owner.value if placement.current else "?"
         after = placement.row.owner.value if placement.row.owner else "?"
-        change = "unchanged" if before == after else f"{OWNER_LABEL[before]} → {OWNER_LABEL[after]}"
+        if placement.unchanged:
+            change = "no change"
+        elif before == after:
+            change = f"{OWNER_LABEL[after]}, parts reworded"
+        else:
+            change = f"{OWNER_LABEL.get(before, before)} → {OWNER_LABEL.get(after, after)}"
         return f"{escape(placement.control_id)} [dim]({change})[/]"
     if placement.action == NEW:
         where = f" [dim]srm {escape(placement.srm_area)}[/]" if placement.srm_area else ""

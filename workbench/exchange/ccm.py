@@ -71,7 +71,8 @@ def ccm_sheets(tables: list[Table]) -> list[CcmSheet]:
                     continue
                 columns[column] = index
             has_id = "control_id" in columns or "question_id" in columns
-            if has_id and ({"specification", "control_title", "question", "ownership"} & columns.keys()):
+            # a title alone is any matrix's: a specification, a CAIQ question or the SSRM ownership is the CCM's
+            if has_id and ({"specification", "question", "ownership"} & columns.keys()):
                 found.append(CcmSheet(table, number, columns, tuple(unknown)))
                 break
     return found

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from workbench.catalog import Owner
 from workbench.catalog.schema import ControlSpec, FrameworkFile, FrameworkMeta, RequirementSpec
 from workbench.errors import InputError
@@ -62,6 +64,18 @@ class Placement:
     vendor_part: str = ""
     customer_part: str = ""
 
+    @property
+    def unchanged(self) -> bool:
+        """An existing control whose owner and parts already read as the row says (a re-import)."""
+        now = self.current
+        return (
+            self.action == EXISTING
+            and now is not None
+            and self.row.owner == now.owner
+            and self.vendor_part == now.vendor_part
+            and self.customer_part == now.customer_part
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         row = self.row
@@ -76,6 +90,7 @@ class Placement:
             "action": self.action,
             "control": self.control_id or None,
             "current_owner": self.current.owner.value if self.current else None,
+            "unchanged": self.unchanged,
             "vendor_part": self.vendor_part or None,
             "customer_part": self.customer_part or None,
             "srm_area": self.srm_area or None,
@@ -284,6 +299,8 @@ def _decide(placement: Placement, choice: str, current: Mapping[str, Responsibil
             f"--decide {row.source_row}={choice}: the row's owner cannot be read ({'; '.join(row.problems)}); "
             "fix the file or skip the row"
         )
+    if not row.area:
+        raise InputError(f"--decide {row.source_row}={choice}: the row has no area; fix the file or skip the row")
     if lowered == NEW:
         placement.action, placement.control_id, placement.reason = NEW, "", why
         return
@@ -363,16 +380,21 @@ def apply_matrix(workspace: Workspace, preview: MatrixPreview, *, actor: str | N
     kept = [p for p in preview.placements if p.action in (EXISTING, NEW)]
     if not kept:
         raise InputError(f"{name}: every row is skipped; nothing to import")
-    framework, area_ids = _framework(preview, kept)
     new_rows = [p for p in kept if p.action == NEW]
     new_ids = [p.control_id for p in new_rows]
-    controls = [_control_spec(p, p.control_id, preview, area_ids[id(p)]) for p in new_rows]
+    try:
+        framework, area_ids = _framework(preview, kept)
+        controls = [_control_spec(p, p.control_id, preview, area_ids[id(p)]) for p in new_rows]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(step) for step in error["loc"])
+        raise InputError(f"{name}: cannot import: {where}: {error['msg']}; nothing written") from None
     existing = [p for p in kept if p.action == EXISTING]
     mappings = [(p.control_id, preview.framework_id, area_ids[id(p)]) for p in existing]
     who = actor or default_actor()
     with workspace.store.transaction(who) as writer:
         for placement in existing:
-            if _unchanged(placement):
+            if placement.unchanged:
                 continue
             set_owner(
                 workspace,
@@ -398,19 +420,8 @@ def apply_matrix(workspace: Workspace, preview: MatrixPreview, *, actor: str | N
         preview.framework_id,
         len(framework.requirements),
         new_ids,
-        [p.control_id for p in existing if not _unchanged(p)],
+        [p.control_id for p in existing if not p.unchanged],
         [p.row.source_row for p in preview.placements if p.action == SKIP],
-    )
-
-
-def _unchanged(placement: Placement) -> bool:
-    """A row that says what the workspace already records changes nothing (a re-import of a newer file)."""
-    now = placement.current
-    return (
-        now is not None
-        and placement.row.owner == now.owner
-        and placement.vendor_part == now.vendor_part
-        and placement.customer_part == now.customer_part
     )
 
 

@@ -175,11 +175,11 @@ def _bounded(name: str, rows: Iterable[Row]) -> tuple[Row, ...]:
 
 def _read_csv(name: str, text: str, *, delimiter: str | None) -> list[Table]:
     if delimiter is None:
-        sample = text[:65536]
-        try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
+        # the header line decides (csv.Sniffer guesses from cell contents, and guesses wrong on marks and brackets)
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        counts = {candidate: first.count(candidate) for candidate in (",", ";", "\t", "|")}
+        best = max(counts.values())
+        delimiter = next(c for c, n in counts.items() if n == best) if best else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
     def numbered() -> Iterator[Row]:
