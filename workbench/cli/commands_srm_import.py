@@ -59,20 +59,17 @@ def import_command(
 ) -> None:
     """Import an existing shared-responsibility matrix, or your own CSA CCM / CAIQ v4 spreadsheet.
 
-    \b
     A matrix is a CSV, XLSX or Markdown table (a Markdown table anywhere in a text file counts) laid out as
     "Category | Security area | Vendor responsibility | Customer responsibility" with check marks (✓ ✔ ☑ x yes R)
     and qualifiers such as "✓ (provides)", or with an owner column (CSP-owned, customer-owned, shared, third
     party, N/A). A row whose category cell is missing takes the category above it.
 
-    \b
     Each row updates the owner of the control it confidently matches, or becomes a new control (SRM-NNN) in a
     framework built from the matrix. Rows that match two controls closely, match only weakly, or cannot be read
     are flagged: decide them with --decide ROW=new|CONTROL-ID|skip, or take the suggestions with
     --accept-flagged. Columns the workbench does not understand are listed, never silently dropped.
     Everything is written in one transaction; the same file twice is refused.
 
-    \b
     A CCM/CAIQ spreadsheet (columns such as Control Domain, Control Title, Control ID, Control Specification,
     Question ID, Question, CSP CAIQ Answer, SSRM Control Ownership) is recognised by its header (or --kind ccm)
     and becomes a framework whose requirements carry the ownership (CSP-owned: vendor, CSC-owned: customer,
