@@ -309,6 +309,7 @@ def test_untrusted_text_is_printed_not_interpreted(workspace: Workspace, cli: Cl
         ("Yes", True, ""),
         ("y", True, ""),
         ("TRUE", True, ""),
+        ("1", True, ""),
         ("R", True, ""),
         ("A", True, ""),
         ("R/A", True, ""),
@@ -342,6 +343,7 @@ def test_marks(cell: str, present: bool | None, qualifier: str) -> None:
         ("Third-party outsourced", "third_party"),
         ("Shared CSP and 3rd-party", "shared_vendor_third_party"),
         ("N/A", "not_applicable"),
+        ("Vendor / Customer", "shared"),
         ("someone", None),
     ],
 )

@@ -140,7 +140,7 @@ class Mark:
 
 
 _SYMBOLS = "✓✔☑✅🗸√"
-_YES_WORDS = r"x|yes|y|true|r|a|r\s*/\s*a|a\s*/\s*r|ra|ar|raci|responsible|accountable|owner|owns"
+_YES_WORDS = r"x|yes|y|true|1|r|a|r\s*/\s*a|a\s*/\s*r|ra|ar|raci|responsible|accountable|owner|owns"
 _MARK = re.compile(
     rf"^(?:(?P<sym>[{_SYMBOLS}])\s*(?:\((?P<q1>[^()]*)\)|[-:,]?\s*(?P<q2>[^()].*))?"
     rf"|(?P<word>{_YES_WORDS})\s*(?:\((?P<q3>[^()]*)\))?)\s*$",
@@ -190,9 +190,10 @@ def parse_owner_word(text: str) -> Owner | None:
         return Owner.THIRD_PARTY
     if lowered in {"n/a", "na", "not applicable", "none"}:
         return Owner.NOT_APPLICABLE
+    vendor = bool(words & (_VENDOR_WORDS | {"service", "platform"}))
     if words & _CUSTOMER_WORDS:
-        return Owner.CUSTOMER
-    if words & (_VENDOR_WORDS | {"service", "platform"}):
+        return Owner.SHARED if vendor else Owner.CUSTOMER
+    if vendor:
         return Owner.VENDOR
     return None
 
