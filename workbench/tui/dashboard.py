@@ -8,12 +8,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.catalog import OWNERS
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import WorkspaceSummary, summarise
 from workbench.tui.base import StatusCache, WorkbenchScreen
+from workbench.tui.keybar import KeyBar
 from workbench.wording import OWNER_LABEL, STATUS_LABEL
 from workbench.workspace import Workspace
 
@@ -47,7 +48,7 @@ class DashboardScreen(WorkbenchScreen):
         yield DataTable(id="by-owner", cursor_type="row", zebra_stripes=True)
         yield Static("", id="dashboard-run", markup=False)
         yield Static("", id="dashboard-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         by_status = self.query_one("#by-status", DataTable)

@@ -9,10 +9,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.services.evidence import EvidenceView, get_evidence
 from workbench.tui.base import WorkbenchScreen
+from workbench.tui.keybar import KeyBar
 from workbench.wording import counted
 from workbench.workspace import Workspace
 
@@ -40,7 +41,7 @@ class EvidenceScreen(WorkbenchScreen):
             yield DataTable(id="evidence-blobs", cursor_type="row", zebra_stripes=True)
             yield Static("Raw payload", classes="section-title", id="evidence-payload-title")
             yield Static("", id="evidence-payload")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = f"evidence {self.evidence_id[:8]}"
