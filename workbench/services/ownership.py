@@ -92,13 +92,17 @@ def set_owner(
     resolved = resolve_control_ids(workspace.catalog, [control_id])[0]
     if owner not in OWNERS:
         raise InputError(f"owner {owner!r} is not one of {', '.join(OWNERS)}")
-    before = responsibilities(workspace)[resolved]
+    if vendor_part is None or customer_part is None:
+        # only a part left as it was needs the responsibility in force (reading it is O(changes), per call)
+        before = responsibilities(workspace)[resolved]
+        vendor_part = before.vendor_part if vendor_part is None else vendor_part
+        customer_part = before.customer_part if customer_part is None else customer_part
     change = OwnershipChange(
         id=new_id(),
         control_id=resolved,
         owner=owner,
-        vendor_part=(vendor_part if vendor_part is not None else before.vendor_part).strip() or "None.",
-        customer_part=(customer_part if customer_part is not None else before.customer_part).strip() or "None.",
+        vendor_part=vendor_part.strip() or "None.",
+        customer_part=customer_part.strip() or "None.",
         changed_at=utc_now(),
         changed_by=actor or (writer.actor if writer is not None else default_actor()),
         note=note.strip(),
