@@ -151,3 +151,13 @@ def test_a_changed_entry_is_named_by_verify(workspace: Workspace, cli: CliRunner
     result = cli("-w", workspace.path, "verify")
     assert result.code == 1
     assert "catalog" in result.out + result.err and "changed after" in result.out + result.err
+
+
+def test_catalog_commands_show_what_the_workspace_imported(workspace: Workspace, cli: CliRunner) -> None:
+    add_catalog_entries(workspace, frameworks=[_framework()], controls=[_control()], source="srm-import")
+    listed = cli("-w", workspace.path, "catalog", "list", "--json")
+    assert listed.code == 0 and "byoc" in [item["id"] for item in listed.json()]
+    shown = cli("-w", workspace.path, "catalog", "show", "byoc")
+    assert shown.code == 0 and "Network security for the data plane" in shown.out
+    packaged = cli("catalog", "list", "--json")  # no workspace here: the packaged library
+    assert packaged.code == 0 and "byoc" not in [item["id"] for item in packaged.json()]
