@@ -136,8 +136,15 @@ class Writer:
     def record(self, *, kind: str, entity_id: str, digest: str) -> LedgerEntry:
         """Append the ledger entry for something written in this transaction."""
         self.session.flush()
-        self.last_entry = ledger.append(self.session, kind=kind, entity_id=entity_id, digest=digest, actor=self.actor)
-        self.session.flush()
+        # Within one transaction (which holds the write lock) the last entry is the one this writer appended.
+        self.last_entry = ledger.append(
+            self.session,
+            kind=kind,
+            entity_id=entity_id,
+            digest=digest,
+            actor=self.actor,
+            previous=self.last_entry,
+        )
         return self.last_entry
 
 
