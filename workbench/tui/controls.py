@@ -36,6 +36,7 @@ class ControlsScreen(WorkbenchScreen):
     BINDINGS = [
         Binding("enter", "open_control", "Open", id="controls.open"),
         Binding("slash", "focus_filter", "Filter", id="controls.filter"),
+        Binding("x", "clear_filters", "Clear status/owner filter", id="controls.clear_filters"),
         Binding("escape", "back", "Back", id="controls.back"),
     ]
 
@@ -45,11 +46,23 @@ class ControlsScreen(WorkbenchScreen):
 
         control_id: str
 
-    def __init__(self, workspace: Workspace, framework_id: str | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        framework_id: str | None = None,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.framework_id = framework_id
+        #: only the controls of this status / owner (the dashboard's numbers open the list with these set)
+        self.status = status
+        self.owner = owner
         self.rows: list[tuple[str, str, str, str, str]] = []
+        #: control id -> (status, owner) as stored values, for the status and owner filters
+        self.facts: dict[str, tuple[str, str]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -60,8 +73,35 @@ class ControlsScreen(WorkbenchScreen):
 
     def _heading(self) -> str:
         if self.framework_id is None:
-            return "All controls"
-        return f"Controls mapped to {self.workspace.catalog.frameworks[self.framework_id].title}"
+            heading = "All controls"
+        else:
+            heading = f"Controls mapped to {self.workspace.catalog.frameworks[self.framework_id].title}"
+        filters = []
+        if self.status is not None:
+            filters.append(f"status [b]{STATUS_LABEL[self.status]}[/b]")
+        if self.owner is not None:
+            filters.append(f"owner [b]{OWNER_LABEL[self.owner]}[/b]")
+        if filters:
+            heading += ", " + " and ".join(filters) + "  (x: clear)"
+        return heading
+
+    def filter_to(self, status: str | None = None, owner: str | None = None) -> None:
+        """Show only the controls of ``status`` and ``owner`` (None: any); the app keeps this screen and points it
+        at each number opened on the dashboard."""
+        self.status = status
+        self.owner = owner
+        self.query_one("#controls-heading", Static).update(self._heading())
+        self.refresh_bindings()
+        if self.rows:
+            self._fill(self.query_one("#controls-filter", Input).value)
+
+    def action_clear_filters(self) -> None:
+        self.filter_to(None, None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filters":
+            return self.status is not None or self.owner is not None
+        return True
 
     def on_mount(self) -> None:
         table = self.query_one("#controls-table", DataTable)
@@ -83,6 +123,7 @@ class ControlsScreen(WorkbenchScreen):
             if self.framework_id is None
             else {c for c, control in catalog.controls.items() if control.maps.get(self.framework_id)}
         )
+        ordered = sorted(wanted)
         rows = [
             (
                 control_id,
@@ -91,16 +132,18 @@ class ControlsScreen(WorkbenchScreen):
                 STATUS_LABEL[statuses[control_id].status.value],
                 statuses[control_id].reason,
             )
-            for control_id in sorted(wanted)
+            for control_id in ordered
         ]
-        self.app.call_from_thread(self.show, rows)
+        facts = {control_id: (statuses[control_id].status.value, owners[control_id].value) for control_id in ordered}
+        self.app.call_from_thread(self.show, rows, facts)
 
     def on_screen_resume(self) -> None:
         if self.rows:  # shown again (the app keeps this screen): owners and statuses may have changed
             self.load()
 
-    def show(self, rows: list[tuple[str, str, str, str, str]]) -> None:
+    def show(self, rows: list[tuple[str, str, str, str, str]], facts: dict[str, tuple[str, str]]) -> None:
         self.rows = rows
+        self.facts = facts
         self._fill(self.query_one("#controls-filter", Input).value)
 
     def _fill(self, text: str) -> None:
@@ -108,6 +151,9 @@ class ControlsScreen(WorkbenchScreen):
         table.clear()
         needle = text.strip().lower()
         for row in self.rows:
+            status, owner = self.facts[row[0]]
+            if (self.status is not None and status != self.status) or (self.owner is not None and owner != self.owner):
+                continue
             if not needle or any(needle in cell.lower() for cell in row):
                 table.add_row(*row, key=row[0])
         self.sub_title = f"{table.row_count} of {counted(len(self.rows), 'control')}"
