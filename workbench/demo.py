@@ -65,7 +65,7 @@ class ManualEvidence:
 
 MANUAL_EVIDENCE = (
     ManualEvidence(
-        ("IAM-07", "HR-04", "HR-05"),
+        ("IAM-07", "HR-04", "HR-05", "IAM-03"),
         "Quarterly access review of SSO permission sets and console roles: 3 removed, 3 changed",
         9,
         docs.access_review,

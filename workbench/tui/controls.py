@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static, Tree
 
 from workbench.services.evidence import EvidenceRow, list_evidence
 from workbench.services.exceptions import list_exceptions
@@ -192,6 +193,35 @@ class ControlsScreen(WorkbenchScreen):
 
 
 @dataclass(frozen=True)
+class EvidenceGroup:
+    """Evidence of one scope (account, region, resource), or all manual (or imported) evidence, newest first."""
+
+    label: str
+    records: tuple[EvidenceRow, ...]
+
+
+def evidence_groups(rows: list[EvidenceRow]) -> list[EvidenceGroup]:
+    """Group evidence by scope, keeping the order of ``rows`` (newest first) inside each group; the group with the
+    newest record comes first. Evidence without a scope is grouped by its source: manual, or imported."""
+    grouped: dict[tuple[str, ...], list[EvidenceRow]] = {}
+    for row in rows:
+        scoped = bool(row.account or row.region or row.resource)
+        key: tuple[str, ...] = (row.account, row.region, row.resource) if scoped else (row.source,)
+        grouped.setdefault(key, []).append(row)
+    groups = []
+    for key, records in grouped.items():
+        if len(key) == 1:
+            label = {"manual": "Manual evidence", "import": "Imported evidence"}.get(key[0], f"{key[0]} evidence")
+        else:
+            account, region, resource = key
+            label = " · ".join(
+                part for part in (f"account {account}" if account else "", region or "global", resource) if part
+            )
+        groups.append(EvidenceGroup(label, tuple(records)))
+    return groups
+
+
+@dataclass(frozen=True)
 class ControlDetail:
     """Everything the detail screen shows, read in one go off the UI thread."""
 
@@ -230,15 +260,15 @@ class ControlDetailScreen(WorkbenchScreen):
             yield Static("Meets", classes="section-title")
             yield DataTable(id="control-requirements", cursor_type="row", zebra_stripes=True)
             yield Static("Evidence", classes="section-title", id="control-evidence-title")
-            yield DataTable(id="control-evidence", cursor_type="row", zebra_stripes=True)
+            yield Tree[str | None]("Evidence", id="control-evidence")
             yield Static("", id="control-exceptions", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#control-requirements", DataTable).add_columns("Framework", "Requirement", "Title")
-        self.query_one("#control-evidence", DataTable).add_columns(
-            "Evidence", "Observed", "Result", "Source", "Scope or note"
-        )
+        evidence: Tree[str | None] = self.query_one("#control-evidence", Tree)
+        evidence.show_root = False
+        evidence.guide_depth = 2
         self.show_control(self.control_id)
 
     def show_control(self, control_id: str) -> None:
@@ -261,7 +291,7 @@ class ControlDetailScreen(WorkbenchScreen):
         requirements.clear()
         for requirement in self.workspace.catalog.requirements_for(control_id):
             requirements.add_row(requirement.framework_id, requirement.id, requirement.title)
-        self.query_one("#control-evidence", DataTable).clear()
+        self.query_one("#control-evidence", Tree).clear()
         self.query_one("#control-body", VerticalScroll).scroll_home(animate=False)
         self.load()
 
@@ -292,14 +322,24 @@ class ControlDetailScreen(WorkbenchScreen):
             f"Status: [b]{STATUS_LABEL[status.status.value]}[/b]: {_plain(status.reason)}"
         )
         self.query_one("#control-evidence-title", Static).update(
-            f"Evidence ({counted(detail.evidence_total, 'record')}, newest first"
+            f"Evidence ({counted(detail.evidence_total, 'record')}, by scope, newest first"
             + (f"; the first {EVIDENCE_SHOWN} shown)" if detail.evidence_total > EVIDENCE_SHOWN else ")")
         )
-        table = self.query_one("#control-evidence", DataTable)
-        table.clear()
-        for row in detail.evidence:
-            scope = " ".join(part for part in (row.account, row.region, row.resource) if part) or row.note[:80]
-            table.add_row(row.id[:8], f"{row.observed_at:%Y-%m-%d %H:%M}", row.result, row.source, scope, key=row.id)
+        tree: Tree[str | None] = self.query_one("#control-evidence", Tree)
+        tree.clear()
+        width = max((len(row.check_id or row.source) for row in detail.evidence), default=0)
+        for group in evidence_groups(detail.evidence):
+            node = tree.root.add(
+                Text(f"{group.label} ({counted(len(group.records), 'record')})", style="bold"), expand=True
+            )
+            for row in group.records:
+                line = (
+                    f"{row.id[:8]}  {row.observed_at:%Y-%m-%d %H:%M}  {row.result:<5}  "
+                    f"{row.check_id or row.source:<{width}}  {row.note[:100]}"
+                )
+                node.add_leaf(Text(line), data=row.id)
+        if detail.evidence:
+            tree.cursor_line = 1  # on the newest record, not on its group's heading
         exceptions = self.query_one("#control-exceptions", Static)
         exceptions.update(
             "\n".join(
@@ -343,17 +383,14 @@ class ControlDetailScreen(WorkbenchScreen):
             self.app.push_screen(OwnerForm(self.workspace, self.detail.responsibility), self._after("Owner recorded"))
 
     def _selected_evidence(self) -> str | None:
-        table = self.query_one("#control-evidence", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return None if key is None else str(key)
+        node = self.query_one("#control-evidence", Tree).cursor_node
+        return node.data if node is not None and isinstance(node.data, str) else None  # a group's heading: None
 
-    @on(DataTable.RowSelected, "#control-evidence")
-    def evidence_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(Tree.NodeSelected, "#control-evidence")
+    def evidence_chosen(self, event: Tree.NodeSelected[str | None]) -> None:
         event.stop()
-        if event.row_key.value is not None:
-            self.app.push_screen(EvidenceScreen(self.workspace, str(event.row_key.value)))
+        if isinstance(event.node.data, str):  # a record; Enter on a group's heading folds or unfolds it
+            self.app.push_screen(EvidenceScreen(self.workspace, event.node.data))
 
 
 def _plain(text: str) -> str:
