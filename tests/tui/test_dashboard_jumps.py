@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from workbench.services.status import STATUS_ORDER, Status, control_statuses
 from workbench.tui.app import make_app
 from workbench.tui.controls import ControlsScreen
 from workbench.tui.dashboard import DashboardScreen
+from workbench.tui.evidence import EvidenceListScreen, EvidenceScreen
 from workbench.workspace import open_workspace
 
 pytestmark = pytest.mark.slow
@@ -118,5 +120,40 @@ def test_a_count_in_the_heading_opens_its_controls(demo_path: Path) -> None:
         await pilot.click("#dashboard-heading", offset=(2 + column, 2))  # padding: 1 line, 2 columns
         await settle(pilot)
         assert listed(pilot) == excepted and "status excepted" in heading(pilot)
+
+    drive(demo_path, script)
+
+
+def test_the_last_runs_failures_list_exactly_its_failing_records(demo_path: Path) -> None:
+    with sqlite3.connect(demo_path / "workbench.db") as connection:  # read independently of the services
+        (run_id,) = connection.execute("SELECT id FROM collection_run").fetchone()
+        query = "SELECT id FROM evidence WHERE run_id = ? AND result = 'fail'"
+        failed = {row[0] for row in connection.execute(query, [run_id])}
+        recorded = connection.execute("SELECT COUNT(*) FROM evidence WHERE run_id = ?", [run_id]).fetchone()[0]
+    assert failed
+
+    async def script(pilot: Pilot[None]) -> None:
+        dashboard = pilot.app.screen
+        table = dashboard.query_one("#by-run", DataTable)
+        assert cells(table)[0][:4] == [run_id[:8], str(recorded), cells(table)[0][2], str(len(failed))]
+        await pilot.press("tab", "tab")  # past the tables by status and by owner
+        assert pilot.app.focused is table
+        await pilot.press("right", "right", "right", "enter")  # run, records, pass, fail
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, EvidenceListScreen) and (screen.run_id, screen.result) == (run_id, "fail")
+        assert set(screen.evidence_ids) == failed and len(screen.evidence_ids) == len(failed)
+        heading = str(screen.query_one("#evidence-list-heading", Static).render())
+        assert f"with result fail: {len(failed)} records" in heading
+        await pilot.press("enter")  # the newest failure in full
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, EvidenceScreen)
+        assert pilot.app.screen.evidence_id == screen.evidence_ids[0]
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        table.move_cursor(row=0, column=1)  # every record of the run
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, EvidenceListScreen) and len(pilot.app.screen.evidence_ids) == recorded
 
     drive(demo_path, script)

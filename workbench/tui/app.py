@@ -12,6 +12,7 @@ from textual.screen import Screen
 from workbench.tui.base import StatusCache
 from workbench.tui.controls import ControlDetailScreen, ControlsScreen
 from workbench.tui.dashboard import DashboardScreen
+from workbench.tui.evidence import EvidenceListScreen
 from workbench.tui.help import HelpScreen
 from workbench.tui.matrix import MatrixScreen
 from workbench.workspace import Workspace, open_workspace
@@ -99,6 +100,9 @@ class WorkbenchApp(App[None], StatusCache):
 
     def on_dashboard_screen_count_chosen(self, message: DashboardScreen.CountChosen) -> None:
         self.action_controls(message.framework_id, message.status, message.owner)
+
+    def on_dashboard_screen_run_chosen(self, message: DashboardScreen.RunChosen) -> None:
+        self.push_screen(EvidenceListScreen(self.workspace, run_id=message.run_id, result=message.result))
 
     def on_controls_screen_control_chosen(self, message: ControlsScreen.ControlChosen) -> None:
         self.open_control(message.control_id)

@@ -17,12 +17,17 @@ from textual.widgets import DataTable, Footer, Header, Static
 from workbench.catalog import OWNERS
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import WorkspaceSummary, summarise
-from workbench.tui.base import StatusCache, WorkbenchScreen
-from workbench.wording import OWNER_LABEL, STATUS_LABEL
+from workbench.tui.base import StatusCache, WorkbenchScreen, fill_table
+from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
 from workbench.workspace import Workspace
 
 #: the row key of the line that counts every control of the library, whatever framework it maps to
 EVERY_CONTROL = "*"
+#: the results of a collection run, in the order the dashboard shows them
+RUN_RESULTS = ("pass", "fail", "info", "error")
+STATUS_COLUMNS = ("Framework", "Requirements", "Controls", *(STATUS_LABEL[s] for s in STATUS_ORDER))
+OWNER_COLUMNS = ("Framework", *(OWNER_LABEL[o] for o in OWNERS))
+RUN_COLUMNS = ("Run", "Evidence recorded", *RUN_RESULTS)
 #: the columns before the counts by status (framework, requirements, controls) and by owner (framework)
 _STATUS_FROM = 3
 _OWNER_FROM = 1
@@ -59,6 +64,13 @@ class DashboardScreen(WorkbenchScreen):
         status: str | None = None
         owner: str | None = None
 
+    @dataclass
+    class RunChosen(Message):
+        """The user chose a number of the last collection run: its evidence, maybe of one result."""
+
+        run_id: str
+        result: str | None = None
+
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
@@ -71,14 +83,12 @@ class DashboardScreen(WorkbenchScreen):
         yield Static("Controls by owner", classes="section-title")
         yield CountTable(id="by-owner", cursor_type="cell", zebra_stripes=True)
         yield Static("", id="dashboard-run", markup=False)
+        yield CountTable(id="by-run", cursor_type="cell", zebra_stripes=True)
         yield Static("", id="dashboard-hint")
         yield Footer()
 
     def on_mount(self) -> None:
-        by_status = self.query_one("#by-status", DataTable)
-        by_status.add_columns("Framework", "Requirements", "Controls", *(STATUS_LABEL[s] for s in STATUS_ORDER))
-        by_owner = self.query_one("#by-owner", DataTable)
-        by_owner.add_columns("Framework", *(OWNER_LABEL[o] for o in OWNERS))
+        self.query_one("#by-run", DataTable).display = False
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -103,37 +113,50 @@ class DashboardScreen(WorkbenchScreen):
             f"[b]{_markup(who)}[/b]  ({settings.role} workspace)\n"
             f"[@click=screen.jump('')]{len(summary.statuses)} controls[/]: {overview}"
         )
-        by_status = self.query_one("#by-status", DataTable)
-        by_owner = self.query_one("#by-owner", DataTable)
-        by_status.clear()
-        by_owner.clear()
-        for framework in summary.frameworks:
-            by_status.add_row(
-                framework.title,
-                f"{framework.requirements_mapped}/{framework.requirements}",
-                str(framework.controls),
-                *(str(framework.by_status.get(s, 0)) for s in STATUS_ORDER),
-                key=framework.framework_id,
-            )
-            by_owner.add_row(
-                framework.title,
-                *(str(framework.by_owner.get(o, 0)) for o in OWNERS),
-                key=framework.framework_id,
-            )
         owners = Counter(status.owner.value for status in summary.statuses.values())
         mapped = sum(f.requirements_mapped for f in summary.frameworks)
-        by_status.add_row(
-            "Every control",
-            f"{mapped}/{sum(f.requirements for f in summary.frameworks)}",
-            str(len(summary.statuses)),
-            *(str(counts.get(s.value, 0)) for s in STATUS_ORDER),
-            key=EVERY_CONTROL,
+        status_rows = [
+            (
+                framework.framework_id,
+                (
+                    framework.title,
+                    f"{framework.requirements_mapped}/{framework.requirements}",
+                    str(framework.controls),
+                    *(str(framework.by_status.get(s, 0)) for s in STATUS_ORDER),
+                ),
+            )
+            for framework in summary.frameworks
+        ]
+        status_rows.append(
+            (
+                EVERY_CONTROL,
+                (
+                    "Every control",
+                    f"{mapped}/{sum(f.requirements for f in summary.frameworks)}",
+                    str(len(summary.statuses)),
+                    *(str(counts.get(s.value, 0)) for s in STATUS_ORDER),
+                ),
+            )
         )
-        by_owner.add_row("Every control", *(str(owners.get(o, 0)) for o in OWNERS), key=EVERY_CONTROL)
+        owner_rows = [
+            (framework.framework_id, (framework.title, *(str(framework.by_owner.get(o, 0)) for o in OWNERS)))
+            for framework in summary.frameworks
+        ]
+        owner_rows.append((EVERY_CONTROL, ("Every control", *(str(owners.get(o, 0)) for o in OWNERS))))
+        fill_table(self.query_one("#by-status", DataTable), STATUS_COLUMNS, status_rows)
+        fill_table(self.query_one("#by-owner", DataTable), OWNER_COLUMNS, owner_rows)
         run = summary.last_run
-        self.query_one("#dashboard-run", Static).update(
-            f"Last collection run: {run.describe()}" if run else "No collection run yet (g: collect from AWS)"
-        )
+        by_run = self.query_one("#by-run", DataTable)
+        by_run.display = run is not None
+        if run is None:
+            self.query_one("#dashboard-run", Static).update("No collection run yet (g: collect from AWS)")
+        else:
+            self.query_one("#dashboard-run", Static).update(
+                f"Last collection run: {run.status} {run.finished_at:%Y-%m-%d %H:%M} UTC over "
+                f"{counted(run.tasks, 'task')}; the evidence it recorded, by result:"
+            )
+            counts_of_run = (str(sum(run.counts.values())), *(str(run.counts.get(r, 0)) for r in RUN_RESULTS))
+            fill_table(by_run, RUN_COLUMNS, [(run.run_id, (run.run_id[:8], *counts_of_run))])
         hint = self.query_one("#dashboard-hint", Static)
         if not any(framework.by_status.get("passing", 0) for framework in summary.frameworks):
             hint.update(
@@ -141,7 +164,7 @@ class DashboardScreen(WorkbenchScreen):
                 "or collect it with 'workbench collect aws'; press ? for help."
             )
         else:
-            hint.update("Enter or a click on a number: the controls behind it · tab: the other table · ?: help")
+            hint.update("Enter or a click on a number: the list behind it · tab: the next table · ?: help")
 
     def action_refresh(self) -> None:
         self.load()
@@ -161,9 +184,14 @@ class DashboardScreen(WorkbenchScreen):
         self._chosen(event.data_table, event.coordinate)
 
     def _chosen(self, table: DataTable[Any], coordinate: Coordinate) -> None:
-        """Which controls a cell counts: its row's framework (or every control), and its column's status or owner."""
+        """Which controls a cell counts: its row's framework (or every control), and its column's status or owner;
+        on the last run's line, which of its evidence records."""
         key = table.coordinate_to_cell_key(coordinate).row_key.value
         if key is None:
+            return
+        if table.id == "by-run":
+            result = RUN_RESULTS[coordinate.column - 2] if coordinate.column >= 2 else None
+            self.post_message(self.RunChosen(str(key), result))
             return
         framework = None if key == EVERY_CONTROL else str(key)
         column = coordinate.column
