@@ -14,8 +14,10 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import text
 
 from workbench.catalog import Catalog, load_catalog
+from workbench.catalog.entries import apply_entries
 from workbench.catalog.yamlsource import yaml_error_message
 from workbench.clock import utc_now
 from workbench.errors import InputError, WorkspaceError
@@ -28,6 +30,8 @@ DEFAULT_WORKSPACE = "evidence_store"
 _ALLOWED_BEFORE_INIT = {"README.md", ".gitignore", ".gitkeep"}
 
 Role = Literal["vendor", "customer"]
+
+_SELECT_CATALOG_ENTRIES = text("SELECT id, kind, body FROM catalog_entry ORDER BY created_at, rowid")
 
 
 class WorkspaceSettings(BaseModel):
@@ -86,8 +90,18 @@ class Workspace:
 
     @cached_property
     def catalog(self) -> Catalog:
-        """The frameworks and control library this workspace works with."""
-        return load_catalog(self.catalog_dir)
+        """The frameworks and control library this workspace works with: the packaged library (or the one in
+        ``catalog_dir``) plus the frameworks, controls and mappings the workspace has added (imports, packets)."""
+        base = load_catalog(self.catalog_dir)
+        rows = self.store.rows(_SELECT_CATALOG_ENTRIES, {})
+        if not rows:
+            return base
+        return apply_entries(base, ((str(r[0]), str(r[1]), str(r[2])) for r in rows))
+
+    def reload_catalog(self) -> Catalog:
+        """Forget the cached catalog (after entries were added) and return the new one."""
+        self.__dict__.pop("catalog", None)
+        return self.catalog
 
     def close(self) -> None:
         """Release the database connections."""

@@ -15,7 +15,7 @@ from workbench.errors import InputError
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import summarise
 from workbench.services.verify import verify_workspace
-from workbench.wording import OWNER_LABEL, STATUS_LABEL
+from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
 from workbench.workspace import init_workspace, parse_role
 
 
@@ -108,11 +108,13 @@ def status_command(context: Context, as_of: str | None, as_json: bool) -> None:
     out.print(f"Last collection run: {run.describe()}" if run else "No collection run yet ('workbench collect aws').")
 
 
+#: kind -> (singular, plural)
 _RECORD_WORDS = {
-    "evidence": "evidence records",
-    "exception": "exceptions",
-    "ownership": "ownership changes",
-    "run": "collection runs",
+    "evidence": ("evidence record", "evidence records"),
+    "exception": ("exception", "exceptions"),
+    "ownership": ("ownership change", "ownership changes"),
+    "run": ("collection run", "collection runs"),
+    "catalog": ("catalog entry", "catalog entries"),
 }
 
 
@@ -151,9 +153,12 @@ def verify_command(
     if as_json:
         emit_json(outcome.as_dict())
         return 0 if outcome.ok else 1
-    records = ", ".join(f"{count} {_RECORD_WORDS.get(kind, kind)}" for kind, count in outcome.records.items())
+    records = ", ".join(
+        counted(count, *_RECORD_WORDS.get(kind, (kind, kind))) for kind, count in outcome.records.items()
+    )
     summary = (
-        f"{outcome.ledger_entries} ledger entries, {records}, {outcome.blobs} blobs ({outcome.blob_bytes:,} bytes) "
+        f"{counted(outcome.ledger_entries, 'ledger entry', 'ledger entries')}, {records}, "
+        f"{counted(outcome.blobs, 'blob')} ({outcome.blob_bytes:,} bytes) "
         f"in {outcome.seconds:.2f} s"
     )
     if outcome.ok:

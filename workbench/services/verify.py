@@ -11,11 +11,13 @@ from sqlalchemy import text
 
 from workbench.store.database import read_anchor
 from workbench.store.digests import (
+    CATALOG_FIELDS,
     EVIDENCE_FIELDS,
     EXCEPTION_FIELDS,
     GENESIS_HASH,
     OWNERSHIP_FIELDS,
     RUN_FIELDS,
+    catalog_digest,
     entry_hash,
     evidence_digest,
     exception_digest,
@@ -85,12 +87,14 @@ _SELECT_EVIDENCE = text(f"SELECT {', '.join(EVIDENCE_FIELDS)} FROM evidence")  #
 _SELECT_EXCEPTIONS = text(f"SELECT {', '.join(EXCEPTION_FIELDS)} FROM control_exception")  # noqa: S608
 _SELECT_OWNERSHIP = text(f"SELECT {', '.join(OWNERSHIP_FIELDS)} FROM ownership_change")  # noqa: S608
 _SELECT_RUNS = text(f"SELECT {', '.join(RUN_FIELDS)} FROM collection_run")  # noqa: S608
+_SELECT_CATALOG = text(f"SELECT {', '.join(CATALOG_FIELDS)} FROM catalog_entry")  # noqa: S608
 
 _TABLE_OF = {
     "evidence": "evidence",
     "exception": "control_exception",
     "ownership": "ownership_change",
     "run": "collection_run",
+    "catalog": "catalog_entry",
 }
 
 
@@ -141,6 +145,12 @@ def verify_workspace(workspace: Workspace, *, progress: ProgressCallback | None 
         _check_rows(
             "run",
             ((row["id"], run_digest(row)) for row in connection.execute(_SELECT_RUNS).mappings()),
+            recorded,
+            report,
+        )
+        _check_rows(
+            "catalog",
+            ((row["id"], catalog_digest(row)) for row in connection.execute(_SELECT_CATALOG).mappings()),
             recorded,
             report,
         )

@@ -34,6 +34,8 @@ BLOB_FIELDS = ("position", "sha256", "name", "size", "media_type", "role")
 EXCEPTION_FIELDS = ("id", "control_id", "rationale", "approver", "expires_at", "created_at", "created_by")
 OWNERSHIP_FIELDS = ("id", "control_id", "owner", "vendor_part", "customer_part", "changed_at", "changed_by", "note")
 
+CATALOG_FIELDS = ("id", "kind", "key", "body", "source", "origin", "created_at", "created_by")
+
 RUN_FIELDS = (
     "id",
     "source",
@@ -95,6 +97,11 @@ def ownership_digest(change: Any) -> str:
 def run_digest(run: Any) -> str:
     """Digest of one collection run summary."""
     return sha256_text(canonical_json(_pick(run, RUN_FIELDS)))
+
+
+def catalog_digest(entry: Any) -> str:
+    """Digest of one catalog entry."""
+    return sha256_text(canonical_json(_pick(entry, CATALOG_FIELDS)))
 
 
 def entry_hash(

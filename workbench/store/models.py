@@ -136,6 +136,26 @@ class CollectionRun(SQLModel, table=True):
     actor: str = Field(max_length=256)
 
 
+class CatalogEntry(SQLModel, table=True):
+    """A framework, control or mapping this workspace adds to the packaged library (from an import or a packet)."""
+
+    __tablename__ = "catalog_entry"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    #: ``framework``, ``control`` or ``mapping``
+    kind: str = Field(max_length=16)
+    #: the framework id, the control id, or ``CONTROL>FRAMEWORK:REQUIREMENT`` for a mapping
+    key: str = Field(max_length=512)
+    #: canonical JSON in the shape of the YAML files (a FrameworkFile, a ControlSpec, or a mapping object)
+    body: str
+    #: what added it: ``srm-import``, ``ccm-import``, ``vendor-packet`` ...
+    source: str = Field(max_length=32)
+    #: where it came from: a file name, a packet id
+    origin: str = Field(default="", max_length=512)
+    created_at: datetime = _instant()
+    created_by: str = Field(max_length=256)
+
+
 class LedgerEntry(SQLModel, table=True):
     """One link of the append-only hash chain over every write."""
 
@@ -154,6 +174,7 @@ class LedgerEntry(SQLModel, table=True):
 
 
 __all__ = [
+    "CatalogEntry",
     "CollectionRun",
     "ControlException",
     "Evidence",

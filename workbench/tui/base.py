@@ -16,15 +16,19 @@ from workbench.tui.errors import ErrorModal
 
 
 class StatusCache:
-    """What the app remembers between screens: the statuses the dashboard read, until something is written."""
+    """What the app remembers between screens until something is written: the statuses the dashboard read, and
+    the controls read ahead while the cursor rests on them in a list (control id -> what the control screen shows).
+    """
 
     statuses: dict[str, ControlStatus] | None = None
+    details: dict[str, Any] | None = None
 
 
 def forget_statuses(app: object) -> None:
-    """Something was written: the next list or dashboard reads the statuses afresh."""
+    """Something was written: the next list, dashboard or control reads afresh."""
     if isinstance(app, StatusCache):
         app.statuses = None
+        app.details = None
 
 
 class WorkbenchScreen(Screen[None]):

@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Header, Input, Label, ProgressBar, Static
 
 from workbench.clock import utc_now
 from workbench.collectors.aws.runner import Progress
 from workbench.errors import InputError
 from workbench.services.collection import CollectOptions, RunSummary, check_role_arn, collect_aws, resolve_regions
 from workbench.tui.base import WorkbenchScreen, forget_statuses
+from workbench.tui.keybar import KeyBar
 from workbench.workspace import Workspace
 
 #: what runs a collection: ``collect_aws``, or a stand-in with its signature (tests drive the screen with one)
@@ -76,7 +77,7 @@ class CollectScreen(WorkbenchScreen):
         yield ProgressBar(id="collect-progress", show_eta=False)
         yield Static("Ready. Credentials come only from boto3's standard chain.", id="collect-status", markup=False)
         yield Static("", id="collect-summary", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def options(self) -> CollectOptions:
         """Read the fields into collection options.

@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.catalog import OWNERS
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import WorkspaceSummary, summarise
 from workbench.tui.base import StatusCache, WorkbenchScreen, fill_table
+from workbench.tui.keybar import KeyBar
 from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
 from workbench.workspace import Workspace
 
@@ -85,7 +86,7 @@ class DashboardScreen(WorkbenchScreen):
         yield Static("", id="dashboard-run", markup=False)
         yield CountTable(id="by-run", cursor_type="cell", zebra_stripes=True)
         yield Static("", id="dashboard-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#by-run", DataTable).display = False

@@ -10,10 +10,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.services.evidence import EvidenceRow, EvidenceView, get_evidence, list_evidence
 from workbench.tui.base import WorkbenchScreen, fill_table
+from workbench.tui.keybar import KeyBar
 from workbench.wording import counted
 from workbench.workspace import Workspace
 
@@ -44,7 +45,7 @@ class EvidenceScreen(WorkbenchScreen):
             yield DataTable(id="evidence-blobs", cursor_type="row", zebra_stripes=True)
             yield Static("Raw payload", classes="section-title", id="evidence-payload-title")
             yield Static("", id="evidence-payload")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = f"evidence {self.evidence_id[:8]}"
@@ -117,7 +118,7 @@ class EvidenceListScreen(WorkbenchScreen):
         yield Header()
         yield Static("Loading ...", id="evidence-list-heading")
         yield DataTable(id="evidence-list", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = f"collection run {self.run_id[:8]}"
