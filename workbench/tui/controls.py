@@ -94,6 +94,8 @@ class ControlsScreen(WorkbenchScreen):
     def filter_to(self, status: str | None = None, owner: str | None = None) -> None:
         """Show only the controls of ``status`` and ``owner`` (None: any); the app keeps this screen and points it
         at each number opened on the dashboard."""
+        if (status, owner) == (self.status, self.owner):
+            return  # the same list: it keeps its rows and the lines it has already rendered
         self.status = status
         self.owner = owner
         self.query_one("#controls-heading", Static).update(self._heading())
