@@ -88,7 +88,7 @@ class ControlsScreen(WorkbenchScreen):
         if self.owner is not None:
             filters.append(f"owner [b]{OWNER_LABEL[self.owner]}[/b]")
         if filters:
-            heading += ", " + " and ".join(filters) + "  (x: clear)"
+            heading += ", " + " and ".join(filters)  # the key bar shows x, which clears them
         return heading
 
     def filter_to(self, status: str | None = None, owner: str | None = None) -> None:
