@@ -115,6 +115,8 @@ _RECORD_WORDS = {
     "ownership": ("ownership change", "ownership changes"),
     "run": ("collection run", "collection runs"),
     "catalog": ("catalog entry", "catalog entries"),
+    "packet": ("exchanged packet", "exchanged packets"),
+    "attestation": ("attestation", "attestations"),
 }
 
 
@@ -140,8 +142,15 @@ def verify_command(
     """Without REPORT: recompute the ledger, every record and every blob hash of the workspace.
 
     With REPORT (a PDF): check its signature covers the whole file, show the signer, extract the evidence manifest
-    and, with --bundle, check every hash. Needs no workspace and no network. Exit 0 only when everything holds.
+    and, with --bundle, check every hash. With a packet (an SRM packet or a response, JSON): check its signature
+    and show the signer's certificate fingerprint. Needs no workspace and no network. Exit 0 only when all holds.
     """
+    if report is not None and _is_packet(report):
+        if bundle is not None:
+            raise click.UsageError("--bundle goes with a REPORT.pdf; a packet carries everything it covers")
+        from workbench.cli.commands_srm_exchange import verify_packet_command_output
+
+        return verify_packet_command_output(report, trust, as_json)
     if report is not None:
         from workbench.cli.commands_report import verify_report_command_output
 
@@ -171,6 +180,12 @@ def verify_command(
         click.echo("  ... and more", err=True)
     click.echo(f"checked {summary}", err=True)
     return 1
+
+
+def _is_packet(path: Path) -> bool:
+    from workbench.exchange.packet import looks_like_packet
+
+    return looks_like_packet(path)
 
 
 COMMANDS = (init_command, status_command, verify_command)

@@ -24,7 +24,7 @@ from workbench.store.blobs import BlobStore, LocalBlobStore
 from workbench.store.models import LedgerEntry
 
 #: Every schema revision this code knows, oldest first; the last one is what it writes.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 DATABASE_NAME = "workbench.db"

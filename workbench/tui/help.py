@@ -23,6 +23,9 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
   (`x` clears that); `Enter` on a row opens the control: its description, each side's part, its status with
   the reason, the requirements it meets in every framework, its evidence grouped by scope (account, region,
   resource; manual evidence on its own), newest first, and its exceptions.
+- **Frameworks** (`f`): a framework's requirements in order, each with how many controls meet it and the worst
+  status among them ("unmet" when none does); the controls of the requirement under the cursor are listed
+  below (`Enter` moves there, `Enter` again opens one). `[` and `]` go to the other frameworks.
 
 - **Matrix** (`m`): the shared-responsibility matrix, every control under each area with a vendor and a
   customer column. `o` moves the selected control's owner on (vendor, customer, shared, third party, vendor
@@ -44,7 +47,7 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
 | --- | --- |
 | `?` | this help |
 | `ctrl+p` | the command palette: every action by name |
-| `d` / `c` / `m` | dashboard / controls / matrix |
+| `d` / `c` / `f` / `m` | dashboard / controls / frameworks and their requirements / matrix |
 | `g` / `p` | collect from AWS / reports |
 | `escape` | back |
 | `q` | quit |
