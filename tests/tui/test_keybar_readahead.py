@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Static, Tree
 
-from tests.tui.helpers import cells, settle
+from tests.tui.helpers import cells, groups, settle
 from workbench.services.evidence import add_manual_evidence
 from workbench.tui.app import make_app
 from workbench.tui.base import StatusCache
@@ -62,8 +62,8 @@ def test_a_control_read_ahead_is_shown_and_a_later_write_is_not_hidden_by_it(wor
             await settle(pilot)
             detail = app.screen
             assert isinstance(detail, ControlDetailScreen) and detail.control_id == "IAM-01"
-            evidence = cells(detail.query_one("#control-evidence", DataTable))
-            assert len(evidence) == 1 and evidence[0][4] == "written elsewhere"
+            ((_, records),) = groups(detail.query_one("#control-evidence", Tree))
+            assert len(records) == 1 and records[0].endswith("written elsewhere")
             assert "passing" in str(detail.query_one("#control-status", Static).render())
             assert app.details["IAM-01"].evidence_total == 1, "the cache holds what is shown"
 
