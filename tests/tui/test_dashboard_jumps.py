@@ -18,6 +18,7 @@ from workbench.tui.app import make_app
 from workbench.tui.controls import ControlsScreen
 from workbench.tui.dashboard import DashboardScreen
 from workbench.tui.evidence import EvidenceListScreen, EvidenceScreen
+from workbench.tui.requirements import RequirementsScreen
 from workbench.workspace import open_workspace
 
 pytestmark = pytest.mark.slow
@@ -155,5 +156,21 @@ def test_the_last_runs_failures_list_exactly_its_failing_records(demo_path: Path
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, EvidenceListScreen) and len(pilot.app.screen.evidence_ids) == recorded
+
+    drive(demo_path, script)
+
+
+def test_the_requirements_count_opens_the_frameworks_requirements(demo_path: Path) -> None:
+    with open_workspace(demo_path) as workspace:
+        hipaa = [r.id for r in workspace.catalog.frameworks["hipaa"].requirements]
+
+    async def script(pilot: Pilot[None]) -> None:
+        table = pilot.app.screen.query_one("#by-status", DataTable)
+        table.move_cursor(row=table.get_row_index("hipaa"), column=0)
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, RequirementsScreen) and screen.framework_id == "hipaa"
+        assert [row[0] for row in cells(screen.query_one("#requirements-table", DataTable))] == hipaa
 
     drive(demo_path, script)

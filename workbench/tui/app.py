@@ -114,6 +114,9 @@ class WorkbenchApp(App[None], StatusCache):
     def on_dashboard_screen_count_chosen(self, message: DashboardScreen.CountChosen) -> None:
         self.action_controls(message.framework_id, message.status, message.owner)
 
+    def on_dashboard_screen_requirements_chosen(self, message: DashboardScreen.RequirementsChosen) -> None:
+        self.action_requirements(message.framework_id)
+
     def on_dashboard_screen_run_chosen(self, message: DashboardScreen.RunChosen) -> None:
         self.push_screen(EvidenceListScreen(self.workspace, run_id=message.run_id, result=message.result))
 

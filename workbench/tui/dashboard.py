@@ -31,6 +31,7 @@ OWNER_COLUMNS = ("Framework", *(OWNER_LABEL[o] for o in OWNERS))
 RUN_COLUMNS = ("Run", "Evidence recorded", *RUN_RESULTS)
 #: the columns before the counts by status (framework, requirements, controls) and by owner (framework)
 _STATUS_FROM = 3
+_REQUIREMENTS_COLUMN = 1
 _OWNER_FROM = 1
 
 
@@ -64,6 +65,12 @@ class DashboardScreen(WorkbenchScreen):
         framework_id: str | None
         status: str | None = None
         owner: str | None = None
+
+    @dataclass
+    class RequirementsChosen(Message):
+        """The user chose a framework's requirements count: its requirements, each with the controls meeting it."""
+
+        framework_id: str
 
     @dataclass
     class RunChosen(Message):
@@ -196,6 +203,9 @@ class DashboardScreen(WorkbenchScreen):
             return
         framework = None if key == EVERY_CONTROL else str(key)
         column = coordinate.column
+        if table.id == "by-status" and column == _REQUIREMENTS_COLUMN and framework is not None:
+            self.post_message(self.RequirementsChosen(framework))
+            return
         if table.id == "by-status":
             status = STATUS_ORDER[column - _STATUS_FROM].value if column >= _STATUS_FROM else None
             self.post_message(self.CountChosen(framework, status=status))
