@@ -268,20 +268,17 @@ def import_response_command(context: Context, packet: Path, trust: Path | None, 
 @pass_context
 def oscal_results_command(context: Context, as_of: str | None, out: Path | None, force: bool, as_json: bool) -> None:
     """Export the evidence as OSCAL 1.1.2 assessment-results: an observation per record, a finding per control."""
-    from workbench.clock import utc_now
-    from workbench.exchange.export import output_path, write_file
-    from workbench.exchange.oscal import assessment_results, oscal_bytes
+    from workbench.exchange.oscal import export_assessment_results
 
-    moment = parse_user_instant(as_of, field="--as-of", end_of_day=True) if as_of else utc_now()
-    path = output_path(out, f"assessment-results-{moment:%Y-%m-%d}.json", force=force)
-    document = assessment_results(context.workspace(), as_of=moment)
-    size = write_file(path, oscal_bytes(document))
-    result = document["assessment-results"]["results"][0]
-    observations, findings = len(result.get("observations", [])), len(result.get("findings", []))
+    moment = parse_user_instant(as_of, field="--as-of", end_of_day=True) if as_of else None
+    written = export_assessment_results(context.workspace(), out=out, force=force, as_of=moment)
     if as_json:
-        emit_json({"path": str(path), "size": size, "observations": observations, "findings": findings})
+        emit_json(written.as_dict())
         return
-    click.echo(f"Wrote {path} ({size:,} bytes): {counted(observations, 'observation')}, {counted(findings, 'finding')}")
+    click.echo(
+        f"Wrote {written.path} ({written.size:,} bytes): {counted(written.observations, 'observation')}, "
+        f"{counted(written.findings, 'finding')}"
+    )
 
 
 def verify_packet_command_output(packet: Path, trust: Path | None, as_json: bool) -> int:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
 from workbench.clock import format_stored, utc_now
-from workbench.exchange.export import SrmRow
+from workbench.exchange.export import SrmRow, output_path, write_file
 from workbench.services.status import Status, control_statuses
 from workbench.workspace import Workspace
 
@@ -261,3 +263,34 @@ def _to_oscal(stored: str) -> str:
 def oscal_bytes(document: dict[str, Any]) -> bytes:
     """The file form of an OSCAL JSON document."""
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ResultsExport:
+    """What ``export_assessment_results`` wrote."""
+
+    path: Path
+    size: int
+    observations: int
+    findings: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {"path": str(self.path), "size": self.size, "observations": self.observations, "findings": self.findings}
+
+
+def export_assessment_results(
+    workspace: Workspace, *, out: Path | None, force: bool = False, as_of: datetime | None = None
+) -> ResultsExport:
+    """Write the evidence as OSCAL assessment-results to ``out`` (default: a dated name here), atomically.
+
+    Raises:
+        InputError: the file exists (without ``force``).
+        OutputPathError: the directory is missing or not writable, or the path is a directory.
+    """
+    moment = as_of or utc_now()
+    path = output_path(out, f"assessment-results-{moment:%Y-%m-%d}.json", force=force)
+    document = assessment_results(workspace, as_of=moment)
+    size = write_file(path, oscal_bytes(document))
+    result = document["assessment-results"]["results"][0]
+    return ResultsExport(path, size, len(result.get("observations", [])), len(result.get("findings", [])))

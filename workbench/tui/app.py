@@ -32,6 +32,7 @@ class WorkbenchApp(App[None], StatusCache):
         Binding("m", "matrix", "Matrix", id="app.matrix"),
         Binding("g", "collect", "Collect", id="app.collect"),
         Binding("p", "reports", "Reports", id="app.reports"),
+        Binding("e", "exchange", "Exchange", id="app.exchange"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -93,6 +94,15 @@ class WorkbenchApp(App[None], StatusCache):
         if not isinstance(self.screen, ReportsScreen):
             self.push_screen(ReportsScreen(self.workspace, ReportKind(kind)))
 
+    def action_exchange(self, tab: str = "import", fmt: str | None = None) -> None:
+        """The shared-responsibility exchange: import a matrix, export it, each side's packets (``tab`` first)."""
+        from workbench.tui.exchange import TABS, ExchangeScreen  # openpyxl and the packet code load on first use
+
+        if isinstance(self.screen, ExchangeScreen):
+            self.screen.query_one("#exchange-tabs").active = TABS.get(tab, "tab-import")  # type: ignore[attr-defined]
+            return
+        self.push_screen(ExchangeScreen(self.workspace, tab, fmt))
+
     def open_control(self, control_id: str) -> None:
         name = "control"
         if self.is_screen_installed(name) and self.get_screen(name) not in self.screen_stack:
@@ -138,8 +148,45 @@ class WorkbenchApp(App[None], StatusCache):
                 f"Each requirement of {framework.title} and the controls that meet it",
                 lambda framework_id=framework.id: self.action_requirements(framework_id),
             )
+        yield from self._exchange_commands()
         yield SystemCommand(
             "help: keys and areas", "What each area does and the keys that work everywhere", self.action_help
+        )
+
+    def _exchange_commands(self) -> Iterable[SystemCommand]:
+        """The exchange's actions by name, those of this workspace's side only."""
+        customer = self.workspace.settings.role == "customer"
+        yield SystemCommand(
+            "srm: import a matrix",
+            "Preview a CSV, XLSX or Markdown matrix, decide its rows, apply it",
+            self.action_exchange,
+        )
+        yield SystemCommand(
+            "srm: export for a customer",
+            "The matrix as XLSX, CSV, OSCAL" + ("" if customer else " or a signed JSON packet"),
+            lambda: self.action_exchange("export"),
+        )
+        if customer:
+            yield SystemCommand(
+                "srm: import a vendor packet",
+                "The vendor's signed matrix: its rows inherited, yours to fill",
+                lambda: self.action_exchange("vendor-packet"),
+            )
+            yield SystemCommand(
+                "srm: respond to the vendor",
+                "A signed response: attestations, statuses and evidence",
+                lambda: self.action_exchange("respond"),
+            )
+        else:
+            yield SystemCommand(
+                "srm: import a customer response",
+                "A customer's signed answers become evidence; conflicts are listed",
+                lambda: self.action_exchange("response"),
+            )
+        yield SystemCommand(
+            "export: OSCAL assessment results",
+            "The evidence as OSCAL 1.1.2 assessment-results, as of a date",
+            lambda: self.action_exchange("export", "oscal-results"),
         )
 
 

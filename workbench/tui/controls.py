@@ -305,6 +305,7 @@ class ControlDetailScreen(WorkbenchScreen):
         Binding("s", "supersede", "Supersede", id="control.supersede"),
         Binding("x", "add_exception", "Exception", id="control.add_exception"),
         Binding("o", "change_owner", "Owner", id="control.owner"),
+        Binding("t", "attest", "Attest", id="control.attest"),
     ]
 
     def __init__(self, workspace: Workspace, control_id: str) -> None:
@@ -447,6 +448,15 @@ class ControlDetailScreen(WorkbenchScreen):
 
     def action_add_exception(self) -> None:
         self.app.push_screen(ExceptionForm(self.workspace, self.control_id), self._after("Exception recorded"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Attesting is a customer's answer to a vendor packet: the key shows in a customer workspace only."""
+        return action != "attest" or self.workspace.settings.role == "customer"
+
+    def action_attest(self) -> None:
+        from workbench.tui.exchange import AttestForm
+
+        self.app.push_screen(AttestForm(self.workspace, self.control_id), self._after("Attestation recorded"))
 
     def action_change_owner(self) -> None:
         if self.detail is not None:

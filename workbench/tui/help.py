@@ -33,13 +33,23 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
   controls no area holds.
 - **A control** (`Enter` on it): `a` adds evidence (type paths or pick files), `s` supersedes the selected
   record, `x` adds an exception, `o` edits the owner and each side's part; `Enter` on a record opens it with
-  its attachments and raw payload.
+  its attachments and raw payload. In a customer workspace `t` attests to your part of the control, for the
+  response to the vendor.
 
 - **Collect** (`g`): AWS evidence through boto3's standard credentials (a profile, or roles to assume in
   other accounts), over the regions and checks you choose; a live progress bar with pass, fail and error
   counts; `ctrl+x` cancels and keeps what was recorded.
 - **Reports** (`p`): a SOC 2 packet, HIPAA, GDPR or the matrix for customers, as of a date, rendered and signed
   with progress; then verify any report offline, with its bundle and the signer's certificate.
+- **Exchange** (`e`, also from the matrix): the shared-responsibility matrix in and out.
+  *Import a matrix*: a CSV, XLSX or Markdown file (type its path or `ctrl+o` to pick it), `ctrl+r` previews
+  where each row goes (an existing control, a NEW one, or FLAGGED with the reason) and writes nothing; on a
+  flagged row `space` cycles the decision (the suggestion, the possible control, new, skip), `i` names the
+  control it goes to, `a` accepts every suggestion; `ctrl+s` applies it all in one transaction.
+  *Export for a customer*: XLSX, CSV, the signed JSON packet (signed with the workspace's identity, the
+  passphrase from the OS keyring), OSCAL component-definition, or the evidence as OSCAL assessment results.
+  A customer imports the vendor's packet and writes its signed response there; a vendor imports the
+  customer's response, whose answers become evidence (conflicts are listed, nothing is overwritten).
 
 ## Keys that work everywhere
 
@@ -48,7 +58,7 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
 | `?` | this help |
 | `ctrl+p` | the command palette: every action by name |
 | `d` / `c` / `f` / `m` | dashboard / controls / frameworks and their requirements / matrix |
-| `g` / `p` | collect from AWS / reports |
+| `g` / `p` / `e` | collect from AWS / reports / the matrix exchange |
 | `escape` | back |
 | `q` | quit |
 

@@ -79,6 +79,10 @@ class MatrixScreen(WorkbenchScreen):
         table.add_column("Customer's part", width=50)
         self.load()
 
+    def on_screen_resume(self) -> None:
+        if self.rows:  # back from another screen (the exchange may have imported a matrix): read it afresh
+            self.load()
+
     @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
     def load(self) -> None:
         self.app.call_from_thread(self.show, matrix_rows(self.workspace, responsibilities(self.workspace)))
