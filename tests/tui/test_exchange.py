@@ -132,7 +132,7 @@ def test_decide_flagged_rows_then_apply_writes_the_import(workspace: Workspace, 
         await pilot.press("ctrl+s")
         await settle(pilot)
         outcome["status"] = status(screen, "import")
-        outcome["result"] = screen.imported
+        outcome["result"] = screen.importer.imported
 
     drive(workspace.path, script)
     assert outcome["status"].startswith("Imported supermetal-security.md"), outcome["status"]
@@ -166,11 +166,11 @@ def test_a_file_without_a_matrix_is_refused_in_place(workspace: Workspace, tmp_p
             table = await preview(pilot, screen, str(path))
             message = status(screen, "import")
             assert path.name in message and "Nothing was written." in message, message
-            assert table.row_count == 0 and screen.preview is None
+            assert table.row_count == 0 and screen.importer.preview is None
             assert isinstance(pilot.app.screen, ExchangeScreen), "a user's mistake stays in place, no modal"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert screen.imported is None
+        assert screen.importer.imported is None
 
     drive(workspace.path, script)
     assert snapshot(workspace.path) == before

@@ -1,5 +1,6 @@
-"""The shared-responsibility exchange from the app: import a matrix (preview, decide, apply), export it for a
-customer, and each side's packets (a vendor's packet and the customer's response), through the CLI's service calls.
+"""The shared-responsibility exchange from the app: import a matrix (the first tab, in exchange_import), export it
+for a customer, and each side's packets (a vendor's packet and the customer's response), through the CLI's service
+calls.
 
 Everything that reads or writes a file runs in a thread worker; a user's mistake is shown under the fields, with
 nothing written, and anything else goes to the error modal.
@@ -7,7 +8,7 @@ nothing written, and anything else goes to the error modal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,18 +36,8 @@ from textual.widgets import (
 
 from workbench.clock import parse_user_instant, utc_now
 from workbench.errors import WorkbenchError
-from workbench.exchange.matrix_import import (
-    EXISTING,
-    FLAGGED,
-    NEW,
-    MatrixImportResult,
-    MatrixPreview,
-    Placement,
-    apply_matrix,
-    preview_matrix,
-)
-from workbench.exchange.matrix_layout import CUSTOMER, VENDOR
 from workbench.tui.base import WorkbenchScreen, forget_statuses
+from workbench.tui.exchange_import import MatrixImportPane, fill_table
 from workbench.tui.forms import ServiceForm
 from workbench.tui.keybar import KeyBar
 from workbench.wording import OWNER_LABEL, counted
@@ -69,31 +60,6 @@ FORMATS = {
     "oscal": "OSCAL component-definition, for GRC tools",
     "oscal-results": "OSCAL assessment results: the evidence as of a date",
 }
-PREVIEW_COLUMNS = ("Row", "Category", "Area", "Vendor", "Customer", "Owner", "Goes to")
-#: the widest each column of the preview is drawn, so where a row goes shows on 120 columns (the line under the
-#: table shows the row under the cursor in full)
-PREVIEW_WIDEST = (3, 14, 24, 12, 12, 8, 80)
-#: the widest a column of the exchange's other tables is drawn
-WIDEST = 48
-
-
-def fill_table(
-    table: DataTable[Any],
-    labels: Sequence[str],
-    rows: Sequence[tuple[str, Sequence[Text]]],
-    widest: Sequence[int] = (),
-) -> None:
-    """Replace a table's columns and rows, each column as wide as its widest cell up to a bound (as base.fill_table,
-    for cells of styled text); the cursor stays on the row it was on."""
-    cursor = table.cursor_coordinate
-    table.clear(columns=True)
-    for index, label in enumerate(labels):
-        width = max([len(label), *(cells[index].cell_len for _, cells in rows)])
-        table.add_column(label, width=min(width, widest[index] if index < len(widest) else WIDEST))
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if rows:
-        table.cursor_coordinate = cursor
 
 
 def default_name(fmt: str, moment: datetime | None = None) -> str:
@@ -107,71 +73,6 @@ def default_name(fmt: str, moment: datetime | None = None) -> str:
         "oscal-results": f"assessment-results-{stamp}.json",
         "respond": f"srm-response-{stamp}.json",
     }[fmt]
-
-
-def goes_to(placement: Placement) -> Text:
-    """Where a matrix row goes, as the preview shows it: an existing control, a NEW one, FLAGGED or skipped."""
-    decided = ""
-    if placement.reason.startswith("decided:"):
-        decided = " · your decision"
-    elif placement.reason.startswith("suggestion taken"):
-        decided = " · suggestion taken"
-    if placement.action == EXISTING:
-        before = placement.current.owner.value if placement.current else "?"
-        after = placement.row.owner.value if placement.row.owner else "?"
-        if placement.unchanged:
-            change = "no change"
-        elif before == after:
-            change = f"{OWNER_LABEL[after]}, parts reworded"
-        else:
-            change = f"{OWNER_LABEL.get(before, before)} → {OWNER_LABEL.get(after, after)}"
-        return Text(f"{placement.control_id} ({change}){decided}")
-    if placement.action == NEW:
-        where = f" in srm {placement.srm_area}" if placement.srm_area else ""
-        return Text(f"NEW {placement.control_id}{where}{decided}", style="green")
-    if placement.action == FLAGGED:
-        text = Text("FLAGGED ", style="bold yellow")
-        text.append(f"{placement.reason} (suggest: {placement.suggestion})")
-        return text
-    return Text(f"skip{decided or f' ({placement.reason})'}", style="dim")
-
-
-def preview_rows(preview: MatrixPreview) -> list[tuple[str, list[Text]]]:
-    """The preview table's rows, keyed by the file's row number. Cell text from the file goes in as Text, never
-    as markup (rich drops control characters from it)."""
-    rows = []
-    for placement in preview.placements:
-        row = placement.row
-        vendor, customer = row.marks.get(VENDOR), row.marks.get(CUSTOMER)
-        owner = OWNER_LABEL[row.owner.value] if row.owner else (row.owner_text or "?")
-        category = f"{row.category} ↓" if row.category_carried else row.category
-        cells = [
-            str(row.source_row),
-            category,
-            row.area,
-            vendor.text if vendor else "",
-            customer.text if customer else "",
-        ]
-        rows.append((str(row.source_row), [*(Text(cell) for cell in cells), Text(owner), goes_to(placement)]))
-    return rows
-
-
-def choices(placement: Placement) -> list[str]:
-    """What ``space`` cycles a row through: as planned (""), the suggestion, the candidate control, new, skip."""
-    options = [""]
-    if placement.action == FLAGGED:
-        options.append(placement.suggestion)
-        if placement.control_id:
-            options.append(placement.control_id)
-    for choice in ("new", "skip"):
-        if not (placement.action == NEW and choice == "new"):
-            options.append(choice)
-    unique: list[str] = []
-    for option in options:
-        if option and option.lower() in (kept.lower() for kept in unique):
-            continue
-        unique.append(option)
-    return unique
 
 
 class FilePicker(ModalScreen[Path | None]):
@@ -236,13 +137,6 @@ class ExchangeScreen(WorkbenchScreen):
         self.role = workspace.settings.role
         self.tab = TABS.get(tab, "tab-import")
         self.fmt = fmt
-        #: the file's rows as planned with no decision: what ``space`` cycles from
-        self.planned: MatrixPreview | None = None
-        #: the preview with the decisions below applied: what Apply writes
-        self.preview: MatrixPreview | None = None
-        self.decisions: dict[int, str] = {}
-        self.accept_flagged = False
-        self.imported: MatrixImportResult | None = None
         self.last_result: object = None
         self.busy: set[str] = set()
 
@@ -252,17 +146,7 @@ class ExchangeScreen(WorkbenchScreen):
         yield Header()
         with TabbedContent(initial=self.tab, id="exchange-tabs"):
             with TabPane("Import a matrix", id="tab-import"):
-                with Horizontal(classes="form-row exchange-row"):
-                    yield Input(id="import-path", placeholder="Matrix file: CSV, XLSX or Markdown (ctrl+o picks)")
-                    yield Button("Preview (ctrl+r)", variant="primary", id="import-preview")
-                    yield Button("Apply (ctrl+s)", id="import-apply", disabled=True)
-                yield Static("", id="import-status", classes="exchange-status", markup=False)
-                yield DataTable(id="import-table", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="import-row", classes="exchange-status", markup=False)
-                yield Static("", id="import-columns", classes="exchange-status", markup=False)
-                yield Input(
-                    id="import-decide", placeholder="i: the control id the row under the cursor goes to (Enter)"
-                )
+                yield MatrixImportPane(self.workspace, self.launch)
             with TabPane("Export for a customer", id="tab-export"):
                 formats = [(label, fmt) for fmt, label in FORMATS.items() if fmt != "json" or self.role == "vendor"]
                 chosen = self.fmt if self.fmt in dict(FORMATS) else "xlsx"
@@ -328,7 +212,7 @@ class ExchangeScreen(WorkbenchScreen):
         is read."""
         tab = self.active_tab() if self.is_mounted else self.tab
         if action in ("cycle", "decide_control", "accept", "apply"):
-            return tab == "tab-import" and self.preview is not None
+            return tab == "tab-import" and self.is_mounted and self.importer.preview is not None
         if action == "pick":
             return tab in PICKED
         return True
@@ -338,7 +222,7 @@ class ExchangeScreen(WorkbenchScreen):
     def action_run(self) -> None:
         tab = self.active_tab()
         if tab == "tab-import":
-            self.start_preview()
+            self.importer.start_preview()
         elif tab == "tab-export":
             self.start_export()
         elif tab == "tab-vendor-packet":
@@ -354,6 +238,23 @@ class ExchangeScreen(WorkbenchScreen):
             self.action_apply()
         elif event.button.id in ("import-preview", "export-run", "packet-run", "respond-run", "response-run"):
             self.action_run()
+
+    @property
+    def importer(self) -> MatrixImportPane:
+        """The matrix import tab."""
+        return self.query_one(MatrixImportPane)
+
+    def action_cycle(self) -> None:
+        self.importer.cycle()
+
+    def action_decide_control(self) -> None:
+        self.importer.decide_control()
+
+    def action_accept(self) -> None:
+        self.importer.accept()
+
+    def action_apply(self) -> None:
+        self.importer.apply()
 
     def action_pick(self) -> None:
         field = PICKED.get(self.active_tab())
@@ -400,177 +301,6 @@ class ExchangeScreen(WorkbenchScreen):
 
     def _free(self, where: str) -> None:
         self.busy.discard(where)
-
-    # ---- import a matrix ----------------------------------------------------------------------------------------
-
-    def start_preview(self) -> None:
-        path = self._path("#import-path")
-        if path is None:
-            self.say("import", "Name the matrix file to import (or pick one with ctrl+o)")
-            return
-        workspace = self.workspace
-        self.planned = self.preview = None
-        self.decisions, self.accept_flagged = {}, False
-        self.query_one("#import-apply", Button).disabled = True
-        self.refresh_bindings()
-        self.launch("import", lambda: preview_matrix(workspace, path), self.show_planned, f"Reading {path.name} ...")
-
-    def show_planned(self, preview: MatrixPreview) -> None:
-        self.planned = preview
-        self.imported = None
-        self.show_preview(preview)
-        table = self.query_one("#import-table", DataTable)
-        flagged = [index for index, p in enumerate(preview.placements) if p.action == FLAGGED]
-        table.move_cursor(row=flagged[0] if flagged else 0)
-        table.focus()
-
-    def show_preview(self, preview: MatrixPreview) -> None:
-        self.preview = preview
-        fill_table(self.query_one("#import-table", DataTable), PREVIEW_COLUMNS, preview_rows(preview), PREVIEW_WIDEST)
-        self.show_row()
-        counts = preview.counts()
-        lines = [*(f"note: {note}" for note in preview.notes)]
-        lines.append(
-            f"{preview.path.name}: {counted(counts['rows'], 'row')}: {counts[EXISTING]} existing controls, "
-            f"{counts[NEW]} new, {counts[FLAGGED]} flagged, {counts['skip']} skipped. Nothing is written until Apply."
-        )
-        if counts[FLAGGED]:
-            lines.append("Decide each flagged row: space cycles it, i names a control; a accepts every suggestion.")
-        self.say("import", "\n".join(lines))
-        columns = ", ".join(f"{kind}={header!r}" for kind, header in preview.layout.describe().items())
-        unknown = ", ".join(repr(c) for c in preview.unknown_columns)
-        self.query_one("#import-columns", Static).update(
-            f"{preview.layout.table.name}, header on row {preview.layout.header_row}: {columns}"
-            + (f"\nColumns not understood (not imported): {unknown}" if unknown else "\nEvery column understood.")
-        )
-        self.query_one("#import-apply", Button).disabled = counts[FLAGGED] > 0 or preview.already_imported
-        self.refresh_bindings()
-
-    @on(DataTable.RowHighlighted, "#import-table")
-    def show_row(self) -> None:
-        """The row under the cursor in full, and what ``space`` would make of it."""
-        row = self._cursor_row()
-        shown = self.query_one("#import-row", Static)
-        if self.preview is None or self.planned is None or row is None:
-            shown.update("")
-            return
-        placement = next(p for p in self.preview.placements if p.row.source_row == row)
-        planned = next(p for p in self.planned.placements if p.row.source_row == row)
-        line = placement.row
-        marks = " · ".join(f"{side} {mark.text}" for side, mark in line.marks.items() if mark.text)
-        where = f"{line.category}: {line.area}" if line.category else line.area
-        cycle = " → ".join(choice or "as planned" for choice in choices(planned))
-        shown.update(
-            Text(f"Row {row}: {where}" + (f" · {marks}" if marks else "") + " → ").append_text(goes_to(placement))
-            + Text(f"\nspace cycles: {cycle}; i names a control")
-        )
-
-    def _cursor_row(self) -> int | None:
-        table = self.query_one("#import-table", DataTable)
-        if table.row_count == 0:
-            return None
-        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return None if value is None else int(value)
-
-    def redecide(self, attempts: list[dict[int, str]], accept_flagged: bool) -> None:
-        """Preview again with the first of ``attempts`` (sets of decisions) the preview takes: a choice it refuses
-        (say, a control another row already sets) is passed over; when it takes none, its reason is shown."""
-        if self.planned is None:
-            return
-        workspace, path = self.workspace, self.planned.path
-
-        def call() -> tuple[MatrixPreview, dict[int, str], bool]:
-            refused: WorkbenchError | None = None
-            for decisions in attempts:
-                try:
-                    preview = preview_matrix(workspace, path, decisions=decisions, accept_flagged=accept_flagged)
-                except WorkbenchError as exc:
-                    refused = refused or exc
-                    continue
-                return preview, decisions, accept_flagged
-            assert refused is not None  # noqa: S101 - attempts is never empty
-            raise refused
-
-        self.launch("import", call, self._decided, "Placing the rows again ...")
-
-    def _decided(self, outcome: tuple[MatrixPreview, dict[int, str], bool]) -> None:
-        preview, self.decisions, self.accept_flagged = outcome
-        self.show_preview(preview)
-
-    def action_cycle(self) -> None:
-        """The row under the cursor goes the next way it can: as planned, the suggestion, the candidate, new, skip."""
-        row = self._cursor_row()
-        if self.planned is None or row is None:
-            return
-        planned = next(p for p in self.planned.placements if p.row.source_row == row)
-        options = choices(planned)
-        current = self.decisions.get(row, "")
-        start = options.index(current) + 1 if current in options else 0
-        others = {k: v for k, v in self.decisions.items() if k != row}
-        attempts = []
-        for step in range(len(options)):
-            following = options[(start + step) % len(options)]
-            attempts.append({**others, row: following} if following else dict(others))
-        self.redecide(attempts, self.accept_flagged)
-
-    def action_decide_control(self) -> None:
-        if self._cursor_row() is not None:
-            self.query_one("#import-decide", Input).focus()
-
-    @on(Input.Submitted, "#import-decide")
-    def control_named(self, event: Input.Submitted) -> None:
-        row = self._cursor_row()
-        wanted = event.value.strip()
-        if row is None or not wanted:
-            return
-        event.input.value = ""
-        self.query_one("#import-table", DataTable).focus()
-        self.redecide([{**self.decisions, row: wanted}], self.accept_flagged)
-
-    @on(Input.Submitted, "#import-path")
-    def path_submitted(self) -> None:
-        self.start_preview()
-
-    def action_accept(self) -> None:
-        self.redecide([self.decisions], not self.accept_flagged)
-
-    def action_apply(self) -> None:
-        preview = self.preview
-        if preview is None:
-            self.say("import", "Preview the file first (ctrl+r)")
-            return
-        flagged = [str(p.row.source_row) for p in preview.placements if p.action == FLAGGED]
-        if flagged:
-            self.say(
-                "import",
-                f"{counted(len(flagged), 'row')} still flagged ({', '.join(flagged[:8])}): decide each with space "
-                "or i, or accept every suggestion with a. Nothing was written.",
-            )
-            return
-        workspace, path, decisions, accept = self.workspace, preview.path, dict(self.decisions), self.accept_flagged
-
-        def call() -> MatrixImportResult:
-            # the same calls as 'workbench srm import FILE --decide ... [--accept-flagged]'
-            fresh = preview_matrix(workspace, path, decisions=decisions, accept_flagged=accept)
-            return apply_matrix(workspace, fresh)
-
-        self.launch("import", call, self.show_imported, f"Importing {path.name} ...")
-
-    def show_imported(self, result: MatrixImportResult) -> None:
-        forget_statuses(self.app)
-        self.imported = result
-        self.last_result = result
-        self.preview = None
-        self.query_one("#import-apply", Button).disabled = True
-        self.refresh_bindings()
-        name = self.planned.path.name if self.planned else "the matrix"
-        self.say(
-            "import",
-            f"Imported {name}: framework {result.framework_id} ({counted(result.requirements, 'requirement')}), "
-            f"{counted(len(result.new_controls), 'new control')}, "
-            f"{counted(len(result.owner_changes), 'owner change')}, {counted(len(result.skipped), 'row')} skipped. "
-            "One ledger entry per change; 'workbench verify' checks them.",
-        )
 
     # ---- export for a customer ----------------------------------------------------------------------------------
 
