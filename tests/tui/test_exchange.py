@@ -4,6 +4,7 @@ checked against the store afterwards."""
 from __future__ import annotations
 
 import asyncio
+import zipfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TextArea
+from textual.widgets import DataTable, DirectoryTree, Input, Select, Static, TabbedContent, TextArea
 
 from tests.conftest import CliRunner, snapshot, table_counts
 from tests.exchange.exchange_helpers import make_parties
@@ -23,9 +24,11 @@ from workbench.exchange.matrix_import import EXISTING, FLAGGED, preview_matrix
 from workbench.exchange.packet import verify_packet
 from workbench.services.ownership import responsibilities
 from workbench.services.verify import verify_workspace
+from workbench.tui import exchange_import
 from workbench.tui.app import WorkbenchApp, make_app
 from workbench.tui.controls import ControlDetailScreen
-from workbench.tui.exchange import ExchangeScreen
+from workbench.tui.errors import ErrorModal
+from workbench.tui.exchange import ExchangeScreen, FilePicker
 from workbench.workspace import Workspace, open_workspace
 
 pytestmark = pytest.mark.slow
@@ -153,19 +156,67 @@ def test_decide_flagged_rows_then_apply_writes_the_import(workspace: Workspace, 
         reopened.close()
 
 
+def test_picked_file_imported_from_the_matrix_which_then_shows_it(workspace: Workspace, tmp_path: Path) -> None:
+    seed_matrix(tmp_path)  # the only file in the working directory, where the picker opens
+
+    async def script(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await pilot.press("m")
+        await settle(pilot)
+        matrix = app.screen
+        assert not any(row[1].startswith("SRM-") for row in cells(matrix.query_one("#matrix-table", DataTable)))
+        screen = await exchange(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, FilePicker)
+        tree = app.screen.query_one(DirectoryTree)
+        for _ in range(20):  # the tree lists the directory in its own worker
+            await pilot.pause()
+            if tree.root.children:
+                break
+        tree.focus()
+        await pilot.press("down", "down", "enter")  # the root, the workspace directory, then the file
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one("#import-path", Input).value == str(tmp_path / "supermetal-security.md")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert status(screen, "import").startswith("Imported"), status(screen, "import")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is matrix
+        shown = cells(matrix.query_one("#matrix-table", DataTable))
+        assert any(row[1] == "SRM-001" for row in shown), "back on the matrix, the imported controls are there"
+
+    drive(workspace.path, script)
+
+
 def test_a_file_without_a_matrix_is_refused_in_place(workspace: Workspace, tmp_path: Path) -> None:
     prose = tmp_path / "notes.md"
     prose.write_text("# Notes\n\nNo table in here at all.\n", encoding="utf-8")
     bomb = tmp_path / "matrix.xlsx"
-    bomb.write_bytes(b"PK\x03\x04 not really a workbook")
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"\0" * (12 * 1024 * 1024))
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not really a workbook")
+    cases = [
+        (prose, "no table found"),
+        (bomb, "zip bomb"),
+        (damaged, "not a readable XLSX workbook"),
+        (tmp_path / "missing.csv", "no such file"),
+    ]
     before = snapshot(workspace.path)
 
     async def script(pilot: Pilot[None]) -> None:
         screen = await exchange(pilot)
-        for path in (prose, bomb, tmp_path / "missing.csv"):
+        for path, reason in cases:
             table = await preview(pilot, screen, str(path))
             message = status(screen, "import")
-            assert path.name in message and "Nothing was written." in message, message
+            assert path.name in message and reason in message and "Nothing was written." in message, message
             assert table.row_count == 0 and screen.importer.preview is None
             assert isinstance(pilot.app.screen, ExchangeScreen), "a user's mistake stays in place, no modal"
         await pilot.press("ctrl+s")
@@ -177,6 +228,30 @@ def test_a_file_without_a_matrix_is_refused_in_place(workspace: Workspace, tmp_p
 
 
 @pytest.mark.usefixtures("memory_keyring")
+def test_an_unexpected_failure_goes_to_the_error_modal(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = seed_matrix(tmp_path)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(exchange_import, "read_matrix", broken)
+
+    async def script(pilot: Pilot[None]) -> None:
+        screen = await exchange(pilot)
+        await preview(pilot, screen, str(path))
+        modal = pilot.app.screen
+        assert isinstance(modal, ErrorModal) and "RuntimeError: disk on fire" in modal.message
+        await pilot.press("escape")
+        assert pilot.app.screen is screen
+        await pilot.press("ctrl+r")  # the tab is free again
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ErrorModal)
+
+    drive(workspace.path, script)
+
+
 def test_export_xlsx_and_a_signed_packet(workspace: Workspace, tmp_path: Path) -> None:
     from workbench.reports.identity import create_identity
 
