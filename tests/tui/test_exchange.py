@@ -101,6 +101,22 @@ def test_seed_matrix_preview_shows_every_row_and_writes_nothing(workspace: Works
     assert snapshot(workspace.path) == before
 
 
+def test_escape_sequences_from_a_file_never_reach_the_terminal(workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "matrix.csv"
+    path.write_text(
+        "Category,Security Area,Vendor Responsibility,Customer Responsibility\nOps,Audit logs\x1b[31m red,✓,\n",
+        encoding="utf-8",
+    )
+
+    async def script(pilot: Pilot[None]) -> None:
+        screen = await exchange(pilot)
+        table = await preview(pilot, screen, str(path))
+        assert cells(table)[0][2] == "Audit logs?[31m red"
+        assert "\x1b" not in str(screen.query_one("#import-row", Static).render())
+
+    drive(workspace.path, script)
+
+
 def test_decide_flagged_rows_then_apply_writes_the_import(workspace: Workspace, tmp_path: Path) -> None:
     path = seed_matrix(tmp_path)
     planned = preview_matrix(workspace, path)

@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,8 +35,14 @@ from textual.widgets import (
 
 from workbench.clock import parse_user_instant, utc_now
 from workbench.errors import WorkbenchError
+from workbench.exchange.customer import Response, VendorImport, attest, import_vendor, respond, view_of
+from workbench.exchange.export import ExportResult, export_srm, output_path
+from workbench.exchange.oscal import ResultsExport, export_assessment_results
+from workbench.exchange.packet import load_signing_key
+from workbench.exchange.response import ResponseImport, import_response
+from workbench.store.models import Attestation
 from workbench.tui.base import WorkbenchScreen, forget_statuses
-from workbench.tui.exchange_import import MatrixImportPane, fill_table
+from workbench.tui.exchange_import import MatrixImportPane, clean, fill_table, plain
 from workbench.tui.forms import ServiceForm
 from workbench.tui.keybar import KeyBar
 from workbench.wording import OWNER_LABEL, counted
@@ -109,9 +114,7 @@ class AttestForm(ServiceForm):
             yield Input(id="attest-packet", placeholder="Vendor packet id (empty: the newest imported)")
             yield from self.compose_buttons()
 
-    def submit_work(self) -> Callable[[], Any]:
-        from workbench.exchange.customer import attest
-
+    def submit_work(self) -> Callable[[], Attestation]:
         statement = self.query_one("#attest-text", TextArea).text
         packet_id = self.query_one("#attest-packet", Input).value.strip() or None
         workspace, control_id = self.workspace, self.control_id
@@ -137,7 +140,6 @@ class ExchangeScreen(WorkbenchScreen):
         self.role = workspace.settings.role
         self.tab = TABS.get(tab, "tab-import")
         self.fmt = fmt
-        self.last_result: object = None
         self.busy: set[str] = set()
 
     # ---- layout -------------------------------------------------------------------------------------------------
@@ -272,7 +274,7 @@ class ExchangeScreen(WorkbenchScreen):
 
     def say(self, where: str, message: str) -> None:
         """Show a message in a tab's status line."""
-        self.query_one(f"#{where}-status", Static).update(message)
+        self.query_one(f"#{where}-status", Static).update(clean(message))
 
     def _path(self, field: str) -> Path | None:
         text = self.query_one(field, Input).value.strip()
@@ -316,23 +318,17 @@ class ExchangeScreen(WorkbenchScreen):
             return
         workspace = self.workspace
 
-        def call() -> Any:
+        def call() -> ExportResult | ResultsExport:
             if fmt == "oscal-results":
-                from workbench.exchange.oscal import export_assessment_results
-
                 return export_assessment_results(workspace, out=out, force=force, as_of=as_of)
-            from workbench.exchange.export import export_srm
-            from workbench.exchange.packet import load_signing_key
-
             key = load_signing_key(workspace, key_file=None, cert_file=None, p12_file=None) if fmt == "json" else None
             return export_srm(workspace, format=fmt, out=out, force=force, signing_key=key)
 
         self.launch("export", call, self.show_export, f"Writing {out or default_name(fmt)} ...")
 
-    def show_export(self, result: Any) -> None:
-        self.last_result = result
-        path = Path(result.path).resolve()
-        if hasattr(result, "observations"):
+    def show_export(self, result: ExportResult | ResultsExport) -> None:
+        path = result.path.resolve()
+        if isinstance(result, ResultsExport):
             self.say(
                 "export",
                 f"Wrote {path} ({result.size:,} bytes): {counted(result.observations, 'observation')}, "
@@ -358,18 +354,13 @@ class ExchangeScreen(WorkbenchScreen):
         trust = self._path("#packet-trust")
         workspace = self.workspace
 
-        def call() -> Any:
-            from workbench.exchange.customer import import_vendor
-
+        def call() -> VendorImport:
             return import_vendor(workspace, path, trust=trust)
 
         self.launch("packet", call, lambda result: self.show_vendor_packet(result, trust), f"Reading {path.name} ...")
 
-    def show_vendor_packet(self, result: Any, trust: Path | None) -> None:
-        from workbench.exchange.customer import view_of
-
+    def show_vendor_packet(self, result: VendorImport, trust: Path | None) -> None:
         forget_statuses(self.app)
-        self.last_result = result
         views = [view_of(row) for row in result.rows]
         lines = [
             f"Imported vendor packet {result.packet_id} from {result.vendor}",
@@ -389,11 +380,11 @@ class ExchangeScreen(WorkbenchScreen):
             (
                 view["control"],
                 [
-                    Text(view["control"]),
-                    Text(view["title"]),
-                    Text(OWNER_LABEL.get(view["owner"], view["owner"])),
-                    Text(view["view"] + (" (to fill)" if view["to_fill"] else "")),
-                    Text(view["customer_part"]),
+                    plain(view["control"]),
+                    plain(view["title"]),
+                    plain(OWNER_LABEL.get(view["owner"], view["owner"])),
+                    plain(view["view"] + (" (to fill)" if view["to_fill"] else "")),
+                    plain(view["customer_part"]),
                 ],
             )
             for view in views
@@ -408,21 +399,16 @@ class ExchangeScreen(WorkbenchScreen):
         force = self.query_one("#respond-force", Checkbox).value
         workspace = self.workspace
 
-        def call() -> Any:
-            from workbench.exchange.customer import respond
-            from workbench.exchange.export import output_path
-            from workbench.exchange.packet import load_signing_key
-
+        def call() -> Response:
             path = output_path(out, default_name("respond"), force=force)
             key = load_signing_key(workspace, key_file=None, cert_file=None, p12_file=None)
             return respond(workspace, out=path, signing_key=key, packet_id=packet_id)
 
         self.launch("respond", call, self.show_respond, "Writing the response ...")
 
-    def show_respond(self, result: Any) -> None:
-        self.last_result = result
+    def show_respond(self, result: Response) -> None:
         lines = [
-            f"Wrote {Path(result.path).resolve()} ({result.size:,} bytes): response {result.response_id} "
+            f"Wrote {result.path.resolve()} ({result.size:,} bytes): response {result.response_id} "
             f"to packet {result.packet_id[:8]}",
             f"{result.answered} of {counted(result.answers, 'row')} answered, "
             f"{counted(result.evidence, 'evidence record')}, {counted(result.files_inline, 'file')} inline",
@@ -441,16 +427,13 @@ class ExchangeScreen(WorkbenchScreen):
         trust = self._path("#response-trust")
         workspace = self.workspace
 
-        def call() -> Any:
-            from workbench.exchange.response import import_response
-
+        def call() -> ResponseImport:
             return import_response(workspace, path, trust=trust)
 
         self.launch("response", call, lambda result: self.show_response(result, trust), f"Reading {path.name} ...")
 
-    def show_response(self, result: Any, trust: Path | None) -> None:
+    def show_response(self, result: ResponseImport, trust: Path | None) -> None:
         forget_statuses(self.app)
-        self.last_result = result
         lines = [
             f"Response {result.response_id} from {result.customer} to packet {result.packet_id[:8]}",
             f"signed by {result.signer}; certificate SHA-256 {result.signer_fingerprint}",
@@ -463,15 +446,15 @@ class ExchangeScreen(WorkbenchScreen):
         )
         self.say("response", "\n".join(lines))
         rows = [
-            (f"imported:{control}", [Text(control), Text("imported"), Text(f"evidence {evidence[:8]}")])
+            (f"imported:{control}", [plain(control), plain("imported"), plain(f"evidence {evidence[:8]}")])
             for control, evidence in result.imported
         ] + [
             (
                 f"conflict:{conflict.control_id}",
                 [
-                    Text(conflict.control_id),
-                    Text("CONFLICT", style="bold yellow"),
-                    Text(f"{conflict.reason} (kept: evidence {conflict.existing_evidence_id[:8]})"),
+                    plain(conflict.control_id),
+                    plain("CONFLICT", style="bold yellow"),
+                    plain(f"{conflict.reason} (kept: evidence {conflict.existing_evidence_id[:8]})"),
                 ],
             )
             for conflict in result.conflicts

@@ -3,6 +3,7 @@ the flagged rows, then apply it all in one transaction: the calls of 'workbench 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,21 @@ from workbench.exchange.tables import read_tables
 from workbench.tui.base import forget_statuses
 from workbench.wording import OWNER_LABEL, counted
 from workbench.workspace import Workspace
+
+#: control characters (C0 but the newline, DEL, C1): text from a file or another organisation's packet never
+#: reaches the terminal with an escape sequence in it
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(value: str) -> str:
+    """Untrusted text made safe to show: control characters replaced by '?'."""
+    return _CONTROL.sub("?", value)
+
+
+def plain(value: str, style: str = "") -> Text:
+    """Untrusted text as a table cell or a line: never markup, no control characters."""
+    return Text(clean(value), style=style)
+
 
 #: how a tab runs a job off the UI thread: (tab, the call, what shows its result, what to say meanwhile)
 Launcher = Callable[[str, Callable[[], Any], Callable[[Any], None], str], None]
@@ -77,15 +93,15 @@ def goes_to(placement: Placement) -> Text:
             change = f"{OWNER_LABEL[after]}, parts reworded"
         else:
             change = f"{OWNER_LABEL.get(before, before)} → {OWNER_LABEL.get(after, after)}"
-        return Text(f"{placement.control_id} ({change}){decided}")
+        return plain(f"{placement.control_id} ({change}){decided}")
     if placement.action == NEW:
         where = f" in srm {placement.srm_area}" if placement.srm_area else ""
-        return Text(f"NEW {placement.control_id}{where}{decided}", style="green")
+        return plain(f"NEW {placement.control_id}{where}{decided}", style="green")
     if placement.action == FLAGGED:
-        text = Text("FLAGGED ", style="bold yellow")
-        text.append(f"{placement.reason} (suggest: {placement.suggestion})")
+        text = plain("FLAGGED ", style="bold yellow")
+        text.append(clean(f"{placement.reason} (suggest: {placement.suggestion})"))
         return text
-    return Text(f"skip{decided or f' ({placement.reason})'}", style="dim")
+    return plain(f"skip{decided or f' ({placement.reason})'}", style="dim")
 
 
 def preview_rows(preview: MatrixPreview) -> list[tuple[str, list[Text]]]:
@@ -104,7 +120,7 @@ def preview_rows(preview: MatrixPreview) -> list[tuple[str, list[Text]]]:
             vendor.text if vendor else "",
             customer.text if customer else "",
         ]
-        rows.append((str(row.source_row), [*(Text(cell) for cell in cells), Text(owner), goes_to(placement)]))
+        rows.append((str(row.source_row), [*(plain(cell) for cell in cells), plain(owner), goes_to(placement)]))
     return rows
 
 
@@ -169,7 +185,7 @@ class MatrixImportPane(Vertical):
 
     def say(self, message: str) -> None:
         """Show a message on the tab's status line."""
-        self.query_one("#import-status", Static).update(message)
+        self.query_one("#import-status", Static).update(clean(message))
 
     def _path(self) -> Path | None:
         text = self.query_one("#import-path", Input).value.strip()
@@ -212,8 +228,10 @@ class MatrixImportPane(Vertical):
         columns = ", ".join(f"{kind}={header!r}" for kind, header in preview.layout.describe().items())
         unknown = ", ".join(repr(c) for c in preview.unknown_columns)
         self.query_one("#import-columns", Static).update(
-            f"{preview.layout.table.name}, header on row {preview.layout.header_row}: {columns}"
-            + (f"\nColumns not understood (not imported): {unknown}" if unknown else "\nEvery column understood.")
+            clean(
+                f"{preview.layout.table.name}, header on row {preview.layout.header_row}: {columns}"
+                + (f"\nColumns not understood (not imported): {unknown}" if unknown else "\nEvery column understood.")
+            )
         )
         self.query_one("#import-apply", Button).disabled = counts[FLAGGED] > 0 or preview.already_imported
         self.screen.refresh_bindings()
@@ -233,8 +251,8 @@ class MatrixImportPane(Vertical):
         where = f"{line.category}: {line.area}" if line.category else line.area
         cycle = " → ".join(choice or "as planned" for choice in choices(planned))
         shown.update(
-            Text(f"Row {row}: {where}" + (f" · {marks}" if marks else "") + " → ").append_text(goes_to(placement))
-            + Text(f"\nspace cycles: {cycle}; i names a control")
+            plain(f"Row {row}: {where}" + (f" · {marks}" if marks else "") + " → ").append_text(goes_to(placement))
+            + plain(f"\nspace cycles: {cycle}; i names a control")
         )
 
     def _cursor_row(self) -> int | None:
