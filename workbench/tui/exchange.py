@@ -222,6 +222,7 @@ class ExchangeScreen(WorkbenchScreen):
     # ---- the keys -----------------------------------------------------------------------------------------------
 
     def action_run(self) -> None:
+        """The shown tab's main action: preview, export, import or respond."""
         tab = self.active_tab()
         if tab == "tab-import":
             self.importer.start_preview()
@@ -295,7 +296,8 @@ class ExchangeScreen(WorkbenchScreen):
         try:
             result = call()
         except WorkbenchError as exc:
-            self.app.call_from_thread(self.say, where, f"{exc.message}\nNothing was written.")
+            written = "" if "nothing written" in exc.message.lower() else "\nNothing was written."
+            self.app.call_from_thread(self.say, where, exc.message + written)
             return
         finally:
             self.app.call_from_thread(self._free, where)
@@ -307,6 +309,7 @@ class ExchangeScreen(WorkbenchScreen):
     # ---- export for a customer ----------------------------------------------------------------------------------
 
     def start_export(self) -> None:
+        """Export the matrix (or the evidence as OSCAL assessment results) as the fields say."""
         fmt = str(self.query_one("#export-format", Select).value)
         out = self._path("#export-out")
         force = self.query_one("#export-force", Checkbox).value
@@ -327,6 +330,7 @@ class ExchangeScreen(WorkbenchScreen):
         self.launch("export", call, self.show_export, f"Writing {out or default_name(fmt)} ...")
 
     def show_export(self, result: ExportResult | ResultsExport) -> None:
+        """Where the file went, and for a packet who signed it."""
         path = result.path.resolve()
         if isinstance(result, ResultsExport):
             self.say(
@@ -347,6 +351,7 @@ class ExchangeScreen(WorkbenchScreen):
     # ---- the customer's side ------------------------------------------------------------------------------------
 
     def start_vendor_packet(self) -> None:
+        """Import the vendor packet named in the path field (a customer workspace)."""
         path = self._path("#packet-path")
         if path is None:
             self.say("packet", "Name the vendor's packet (or pick it with ctrl+o)")
@@ -360,6 +365,7 @@ class ExchangeScreen(WorkbenchScreen):
         self.launch("packet", call, lambda result: self.show_vendor_packet(result, trust), f"Reading {path.name} ...")
 
     def show_vendor_packet(self, result: VendorImport, trust: Path | None) -> None:
+        """The packet imported: who signed it, and its rows as the customer sees them."""
         forget_statuses(self.app)
         views = [view_of(row) for row in result.rows]
         lines = [
@@ -394,6 +400,7 @@ class ExchangeScreen(WorkbenchScreen):
         )
 
     def start_respond(self) -> None:
+        """Write the signed response to the vendor packet (the newest, or the one named)."""
         packet_id = self.query_one("#respond-packet", Input).value.strip() or None
         out = self._path("#respond-out")
         force = self.query_one("#respond-force", Checkbox).value
@@ -407,6 +414,7 @@ class ExchangeScreen(WorkbenchScreen):
         self.launch("respond", call, self.show_respond, "Writing the response ...")
 
     def show_respond(self, result: Response) -> None:
+        """Where the response went and what it carries."""
         lines = [
             f"Wrote {result.path.resolve()} ({result.size:,} bytes): response {result.response_id} "
             f"to packet {result.packet_id[:8]}",
@@ -420,6 +428,7 @@ class ExchangeScreen(WorkbenchScreen):
     # ---- the vendor's side --------------------------------------------------------------------------------------
 
     def start_response(self) -> None:
+        """Import the customer response named in the path field (a vendor workspace)."""
         path = self._path("#response-path")
         if path is None:
             self.say("response", "Name the customer's response (or pick it with ctrl+o)")
@@ -433,6 +442,7 @@ class ExchangeScreen(WorkbenchScreen):
         self.launch("response", call, lambda result: self.show_response(result, trust), f"Reading {path.name} ...")
 
     def show_response(self, result: ResponseImport, trust: Path | None) -> None:
+        """The answers imported as evidence, and the conflicts left out."""
         forget_statuses(self.app)
         lines = [
             f"Response {result.response_id} from {result.customer} to packet {result.packet_id[:8]}",

@@ -192,6 +192,7 @@ class MatrixImportPane(Vertical):
         return Path(text).expanduser() if text else None
 
     def start_preview(self) -> None:
+        """Read the file named in the path field and show where each row goes (a thread worker; nothing written)."""
         path = self._path()
         if path is None:
             self.say("Name the matrix file to import (or pick one with ctrl+o)")
@@ -204,6 +205,7 @@ class MatrixImportPane(Vertical):
         self.launch("import", lambda: read_matrix(workspace, path), self.show_planned, f"Reading {path.name} ...")
 
     def show_planned(self, preview: MatrixPreview) -> None:
+        """A fresh preview, before any decision: on screen, the cursor on the first flagged row."""
         self.planned = preview
         self.imported = None
         self.show_preview(preview)
@@ -213,6 +215,7 @@ class MatrixImportPane(Vertical):
         table.focus()
 
     def show_preview(self, preview: MatrixPreview) -> None:
+        """Show a preview: its rows, its counts, the columns read and those not understood."""
         self.preview = preview
         fill_table(self.query_one("#import-table", DataTable), PREVIEW_COLUMNS, preview_rows(preview), PREVIEW_WIDEST)
         self.show_row()
@@ -304,6 +307,7 @@ class MatrixImportPane(Vertical):
         self.redecide(attempts, self.accept_flagged)
 
     def decide_control(self) -> None:
+        """Move to the field that names the control the row under the cursor goes to."""
         if self._cursor_row() is not None:
             self.query_one("#import-decide", Input).focus()
 
@@ -322,12 +326,19 @@ class MatrixImportPane(Vertical):
         self.start_preview()
 
     def accept(self) -> None:
+        """Take (or stop taking) the suggestion for every flagged row nobody decided."""
         self.redecide([self.decisions], not self.accept_flagged)
 
     def apply(self) -> None:
+        """Write the previewed import, with the decisions taken, in one transaction."""
         preview = self.preview
         if preview is None:
             self.say("Preview the file first (ctrl+r)")
+            return
+        if preview.already_imported:
+            self.say(
+                f"{preview.path.name} was already imported (framework {preview.framework_id}). Nothing was written."
+            )
             return
         flagged = [str(p.row.source_row) for p in preview.placements if p.action == FLAGGED]
         if flagged:
@@ -346,6 +357,7 @@ class MatrixImportPane(Vertical):
         self.launch("import", call, self.show_imported, f"Importing {path.name} ...")
 
     def show_imported(self, result: MatrixImportResult) -> None:
+        """What the import wrote; the lists and the dashboard read afresh."""
         forget_statuses(self.app)
         self.imported = result
         self.preview = None
