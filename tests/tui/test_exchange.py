@@ -28,7 +28,7 @@ from workbench.tui import exchange_import
 from workbench.tui.app import WorkbenchApp, make_app
 from workbench.tui.controls import ControlDetailScreen
 from workbench.tui.errors import ErrorModal
-from workbench.tui.exchange import ExchangeScreen, FilePicker
+from workbench.tui.exchange import TABS, ExchangeScreen, FilePicker
 from workbench.workspace import Workspace, open_workspace
 
 pytestmark = pytest.mark.slow
@@ -53,8 +53,9 @@ async def exchange(pilot: Pilot[None], tab: str = "tab-import") -> ExchangeScree
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ExchangeScreen)
-    screen.query_one("#exchange-tabs", TabbedContent).active = tab
+    screen.show_tab(next(name for name, shown in TABS.items() if shown == tab))
     await pilot.pause()
+    assert screen.query_one("#exchange-tabs", TabbedContent).active == tab
     return screen
 
 
@@ -321,6 +322,13 @@ def test_oscal_assessment_results_from_the_palette_entry(workspace: Workspace, t
         assert isinstance(screen, ExchangeScreen)
         assert screen.query_one("#exchange-tabs", TabbedContent).active == "tab-export"
         assert screen.query_one("#export-format", Select).value == "oscal-results"
+        next(c for c in app.get_system_commands(screen) if c.title == "srm: import a matrix").callback()
+        await pilot.pause()
+        assert app.screen is screen, "the palette moves the open exchange to the tab"
+        assert screen.query_one("#exchange-tabs", TabbedContent).active == "tab-import"
+        assert app.focused is screen.query_one("#import-path", Input), "ready to type the path"
+        next(c for c in app.get_system_commands(screen) if c.title.startswith("export: OSCAL")).callback()
+        await pilot.pause()
         screen.query_one("#export-out", Input).value = str(out)
         await pilot.press("ctrl+r")
         await settle(pilot)

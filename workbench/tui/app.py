@@ -96,10 +96,10 @@ class WorkbenchApp(App[None], StatusCache):
 
     def action_exchange(self, tab: str = "import", fmt: str | None = None) -> None:
         """The shared-responsibility exchange: import a matrix, export it, each side's packets (``tab`` first)."""
-        from workbench.tui.exchange import TABS, ExchangeScreen  # openpyxl and the packet code load on first use
+        from workbench.tui.exchange import ExchangeScreen  # openpyxl and the packet code load on first use
 
         if isinstance(self.screen, ExchangeScreen):
-            self.screen.query_one("#exchange-tabs").active = TABS.get(tab, "tab-import")  # type: ignore[attr-defined]
+            self.screen.show_tab(tab, fmt)
             return
         self.push_screen(ExchangeScreen(self.workspace, tab, fmt))
 

@@ -56,6 +56,14 @@ TABS = {
     "respond": "tab-respond",
     "response": "tab-response",
 }
+#: the field each tab starts in
+FIRST_FIELD = {
+    "tab-import": "#import-path",
+    "tab-export": "#export-format",
+    "tab-vendor-packet": "#packet-path",
+    "tab-respond": "#respond-out",
+    "tab-response": "#response-path",
+}
 #: the tabs whose path field the file picker fills
 PICKED = {"tab-import": "#import-path", "tab-vendor-packet": "#packet-path", "tab-response": "#response-path"}
 FORMATS = {
@@ -193,6 +201,21 @@ class ExchangeScreen(WorkbenchScreen):
                     yield Static("", id="response-status", classes="exchange-status", markup=False)
                     yield DataTable(id="response-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(FIRST_FIELD[self.tab]).focus()
+
+    def show_tab(self, tab: str, fmt: str | None = None) -> None:
+        """Show a tab by its name in TABS (the palette's entries), ready to type in; ``fmt`` chooses the export."""
+        shown = TABS.get(tab, "tab-import")
+        if shown not in FIRST_FIELD or not self.query(f"#{shown}"):
+            return
+        # Focus left inside the tab being hidden would move to another of its fields, which shows it again.
+        self.set_focus(None)
+        self.query_one("#exchange-tabs", TabbedContent).active = shown
+        if fmt in FORMATS and (fmt != "json" or self.role == "vendor"):
+            self.query_one("#export-format", Select).value = fmt
+        self.call_after_refresh(self.query_one(FIRST_FIELD[shown]).focus)
 
     def _out_placeholder(self, fmt: str) -> str:
         return f"Output file (empty: {default_name(fmt)} here)"
