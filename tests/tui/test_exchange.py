@@ -16,7 +16,7 @@ from textual.widgets import DataTable, DirectoryTree, Input, Select, Static, Tab
 
 from tests.conftest import CliRunner, snapshot, table_counts
 from tests.exchange.exchange_helpers import make_parties
-from tests.exchange.workbooks import seed_matrix
+from tests.exchange.workbooks import seed_matrix, write_xlsx
 from tests.reports.conftest import memory_keyring  # noqa: F401 - a fixture, found by pytest here
 from tests.tui.helpers import cells, settle
 from workbench.exchange.export import COLUMNS
@@ -210,6 +210,49 @@ def test_picked_file_imported_from_the_matrix_which_then_shows_it(workspace: Wor
         assert any(row[1] == "SRM-001" for row in shown), "back on the matrix, the imported controls are there"
 
     drive(workspace.path, script)
+
+
+CAIQ_HEADER = ["Question ID", "Question", "SSRM Control Ownership", "CCM Control ID", "CCM Control Title"]
+CAIQ_HEADER += ["CCM Control Specification", "CCM Domain Title", "Reviewer initials"]
+
+
+def test_a_caiq_spreadsheet_becomes_a_framework_once_its_flagged_row_is_accepted(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    rows = [
+        CAIQ_HEADER,
+        ["ZZQ-01.1", "Are kettles descaled?", "CSP-owned", "ZZQ-01", "Kettle care", "Kettles are kept clean.", "Tea"],
+        ["ZZQ-02.1", "Is the milk fresh?", "CSC-owned", "ZZQ-02", "Milk", "Milk is kept cold.", "Tea", "AB"],
+        ["ZZQ-03.1", "Who buys the biscuits?", "Whoever", "ZZQ-03", "Biscuits", "Biscuits are bought.", "Tea"],
+    ]
+    path = write_xlsx(tmp_path / "our-caiq.xlsx", {"CAIQv4": rows})
+    before = snapshot(workspace.path)
+    state: dict[str, Any] = {}
+
+    async def script(pilot: Pilot[None]) -> None:
+        screen = await exchange(pilot)
+        table = await preview(pilot, screen, str(path))
+        message = status(screen, "import")
+        assert "CCM/CAIQ framework ccm" in message and "3 controls" in message and "FLAGGED row" in message, message
+        assert ["ZZQ-01", "Kettle care", "vendor"] in [row[2:5] for row in cells(table)]
+        assert "'Reviewer initials'" in str(screen.query_one("#import-columns", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Nothing was written" in status(screen, "import")
+        state["before_accept"] = snapshot(workspace.path)
+        await pilot.press("a", "ctrl+s")
+        await settle(pilot)
+        state["done"] = status(screen, "import")
+
+    drive(workspace.path, script)
+    assert state["before_accept"] == before
+    assert state["done"].startswith("Imported our-caiq.xlsx as framework ccm"), state["done"]
+    reopened = open_workspace(workspace.path)
+    try:
+        assert "ccm" in reopened.catalog.frameworks
+        assert verify_workspace(reopened).ok
+    finally:
+        reopened.close()
 
 
 def test_a_file_without_a_matrix_is_refused_in_place(workspace: Workspace, tmp_path: Path) -> None:

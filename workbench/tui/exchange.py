@@ -236,8 +236,11 @@ class ExchangeScreen(WorkbenchScreen):
         """The import's keys only on its tab (and the row keys once there is a preview); the picker where a file
         is read."""
         tab = self.active_tab() if self.is_mounted else self.tab
-        if action in ("cycle", "decide_control", "accept", "apply"):
+        if action in ("cycle", "decide_control"):
             return tab == "tab-import" and self.is_mounted and self.importer.preview is not None
+        if action in ("accept", "apply"):
+            ready = self.is_mounted and (self.importer.preview is not None or self.importer.ccm is not None)
+            return tab == "tab-import" and ready
         if action == "pick":
             return tab in PICKED
         return True

@@ -14,8 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Static
 
-from workbench.errors import InputError, WorkbenchError
-from workbench.exchange.ccm import looks_like_ccm
+from workbench.errors import WorkbenchError
+from workbench.exchange.ccm import CcmImportResult, CcmPreview, apply_ccm, looks_like_ccm, preview_ccm
 from workbench.exchange.matrix_import import (
     EXISTING,
     FLAGGED,
@@ -142,18 +142,16 @@ def choices(placement: Placement) -> list[str]:
     return unique
 
 
-def read_matrix(workspace: Workspace, path: Path) -> MatrixPreview:
-    """Preview a matrix file as 'workbench srm import FILE --preview' does; a CCM/CAIQ spreadsheet is the CLI's.
+def read_matrix(workspace: Workspace, path: Path) -> MatrixPreview | CcmPreview:
+    """Preview a file as 'workbench srm import FILE --preview' does: a responsibility matrix, or a CCM/CAIQ
+    spreadsheet (recognised by its header) that becomes a framework.
 
     Raises:
-        InputError: the file cannot be read or holds no matrix, or it is a CCM/CAIQ spreadsheet.
+        InputError: the file cannot be read or holds neither.
     """
     source = read_tables(path)
     if looks_like_ccm(source):
-        raise InputError(
-            f"{path.name}: a CCM/CAIQ spreadsheet, which becomes a framework: import it with "
-            f"'workbench srm import {path.name}'"
-        )
+        return preview_ccm(workspace, path, source=source)
     return preview_matrix(workspace, path, source=source)
 
 
@@ -171,6 +169,9 @@ class MatrixImportPane(Vertical):
         self.decisions: dict[int, str] = {}
         self.accept_flagged = False
         self.imported: MatrixImportResult | None = None
+        #: a CCM/CAIQ spreadsheet's preview (instead of a matrix's), and what its import wrote
+        self.ccm: CcmPreview | None = None
+        self.ccm_imported: CcmImportResult | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row exchange-row"):
@@ -198,16 +199,20 @@ class MatrixImportPane(Vertical):
             self.say("Name the matrix file to import (or pick one with ctrl+o)")
             return
         workspace = self.workspace
-        self.planned = self.preview = None
+        self.planned = self.preview = self.ccm = None
         self.decisions, self.accept_flagged = {}, False
         self.query_one("#import-apply", Button).disabled = True
         self.screen.refresh_bindings()
         self.launch("import", lambda: read_matrix(workspace, path), self.show_planned, f"Reading {path.name} ...")
 
-    def show_planned(self, preview: MatrixPreview) -> None:
+    def show_planned(self, preview: MatrixPreview | CcmPreview) -> None:
         """A fresh preview, before any decision: on screen, the cursor on the first flagged row."""
+        self.imported = self.ccm_imported = None
+        if isinstance(preview, CcmPreview):
+            self.show_ccm(preview)
+            self.query_one("#import-table", DataTable).focus()
+            return
         self.planned = preview
-        self.imported = None
         self.show_preview(preview)
         table = self.query_one("#import-table", DataTable)
         flagged = [index for index, p in enumerate(preview.placements) if p.action == FLAGGED]
@@ -259,8 +264,9 @@ class MatrixImportPane(Vertical):
         )
 
     def _cursor_row(self) -> int | None:
+        """The matrix row (its number in the file) under the cursor; None without a matrix preview."""
         table = self.query_one("#import-table", DataTable)
-        if table.row_count == 0:
+        if table.row_count == 0 or self.preview is None:
             return None
         value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return None if value is None else int(value)
@@ -327,10 +333,17 @@ class MatrixImportPane(Vertical):
 
     def accept(self) -> None:
         """Take (or stop taking) the suggestion for every flagged row nobody decided."""
+        if self.ccm is not None:
+            self.accept_flagged = not self.accept_flagged
+            self.show_ccm(self.ccm)
+            return
         self.redecide([self.decisions], not self.accept_flagged)
 
     def apply(self) -> None:
         """Write the previewed import, with the decisions taken, in one transaction."""
+        if self.ccm is not None:
+            self.apply_ccm(self.ccm)
+            return
         preview = self.preview
         if preview is None:
             self.say("Preview the file first (ctrl+r)")
@@ -369,4 +382,80 @@ class MatrixImportPane(Vertical):
             f"{counted(len(result.new_controls), 'new control')}, "
             f"{counted(len(result.owner_changes), 'owner change')}, {counted(len(result.skipped), 'row')} skipped. "
             "One ledger entry per change; 'workbench verify' checks them.",
+        )
+
+    # ---- a CCM/CAIQ spreadsheet: a framework of domains, controls and questions with their ownership -------------
+
+    def show_ccm(self, preview: CcmPreview) -> None:
+        """Show what a CCM/CAIQ spreadsheet becomes: its requirements with their owners, the rows flagged."""
+        self.ccm = preview
+        rows = [
+            (
+                item.id,
+                [
+                    plain(str(item.source_row or "")),
+                    plain(item.kind),
+                    plain(item.id),
+                    plain(item.title),
+                    plain(
+                        OWNER_LABEL.get(item.attributes.get("default_owner", ""), item.attributes.get("ownership", ""))
+                    ),
+                ],
+            )
+            for item in preview.items
+        ]
+        fill_table(self.query_one("#import-table", DataTable), ("Row", "Kind", "Id", "Title", "Owner"), rows)
+        counts = preview.counts()
+        owners = ", ".join(
+            f"{OWNER_LABEL.get(owner, owner)} {number}" for owner, number in sorted(preview.owners.items())
+        )
+        lines = [*(f"note: {note}" for note in preview.notes)]
+        lines.append(
+            f"{preview.path.name}: CCM/CAIQ framework {preview.framework_id} from {', '.join(preview.sheets)}: "
+            f"{counted(counts['domain'], 'domain')}, {counted(counts['control'], 'control')}, "
+            f"{counted(counts['question'], 'question')}; ownership: {owners or 'none'}. Nothing is written until Apply."
+        )
+        lines += [f"FLAGGED row {row}: {why}" for row, why in preview.flagged[:5]]
+        if len(preview.flagged) > 5:
+            lines.append(f"... and {len(preview.flagged) - 5} more flagged rows")
+        if preview.flagged:
+            taken = "taken as they are (a toggles)" if self.accept_flagged else "refused until a accepts them"
+            lines.append(f"{counted(len(preview.flagged), 'flagged row')}: {taken}")
+        self.say("\n".join(lines))
+        self.query_one("#import-row", Static).update("")
+        unknown = ", ".join(repr(c) for c in preview.unknown_columns)
+        self.query_one("#import-columns", Static).update(
+            clean(f"Columns not understood (not imported): {unknown}" if unknown else "Every column understood.")
+        )
+        blocked = preview.already_imported or (bool(preview.flagged) and not self.accept_flagged)
+        self.query_one("#import-apply", Button).disabled = blocked
+        self.screen.refresh_bindings()
+
+    def apply_ccm(self, preview: CcmPreview) -> None:
+        """Add the spreadsheet's framework in one transaction, as 'workbench srm import FILE' does."""
+        if preview.flagged and not self.accept_flagged:
+            self.say(
+                f"{counted(len(preview.flagged), 'row')} flagged: fix the file, or take them as they are with a. "
+                "Nothing was written."
+            )
+            return
+        workspace, path, accept = self.workspace, preview.path, self.accept_flagged
+
+        def call() -> CcmImportResult:
+            return apply_ccm(workspace, preview_ccm(workspace, path), accept_flagged=accept)
+
+        self.launch("import", call, self.show_ccm_imported, f"Importing {path.name} ...")
+
+    def show_ccm_imported(self, result: CcmImportResult) -> None:
+        """What the CCM import wrote."""
+        forget_statuses(self.app)
+        self.ccm_imported = result
+        name = self.ccm.path.name if self.ccm else "the spreadsheet"
+        self.ccm = None
+        self.query_one("#import-apply", Button).disabled = True
+        self.screen.refresh_bindings()
+        counts = result.counts
+        self.say(
+            f"Imported {name} as framework {result.framework_id}: {counted(counts.get('domain', 0), 'domain')}, "
+            f"{counted(counts.get('control', 0), 'control')}, {counted(counts.get('question', 0), 'question')}."
         )

@@ -45,7 +45,8 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
   *Import a matrix*: a CSV, XLSX or Markdown file (type its path or `ctrl+o` to pick it), `ctrl+r` previews
   where each row goes (an existing control, a NEW one, or FLAGGED with the reason) and writes nothing; on a
   flagged row `space` cycles the decision (the suggestion, the possible control, new, skip), `i` names the
-  control it goes to, `a` accepts every suggestion; `ctrl+s` applies it all in one transaction.
+  control it goes to, `a` accepts every suggestion; `ctrl+s` applies it all in one transaction. Your own
+  CSA CCM / CAIQ spreadsheet is recognised by its header and becomes a framework with its ownership.
   *Export for a customer*: XLSX, CSV, the signed JSON packet (signed with the workspace's identity, the
   passphrase from the OS keyring), OSCAL component-definition, or the evidence as OSCAL assessment results.
   A customer imports the vendor's packet and writes its signed response there; a vendor imports the
