@@ -421,6 +421,10 @@ def test_customer_and_vendor_exchange_packets_from_the_app(cli: CliRunner, tmp_p
         await pilot.press("escape")
         for out in (first, second):
             screen = await exchange(pilot, "tab-respond")
+            await settle(pilot)
+            answers = cells(screen.query_one("#respond-table", DataTable))
+            assert [state["control"], "attested"] in [[row[0], row[-1]] for row in answers], answers
+            assert "attested" in status(screen, "respond")
             screen.query_one("#respond-out", Input).value = str(out)
             await pilot.press("ctrl+r")
             await settle(pilot)

@@ -451,6 +451,11 @@ def respond(
     )
 
 
+def latest_attestations(workspace: Workspace, packet_id: str) -> dict[str, Attestation]:
+    """The newest attestation per control to an imported vendor packet (what the next response carries)."""
+    return _latest_attestations(workspace, packet_id)
+
+
 def _latest_attestations(workspace: Workspace, packet_id: str) -> dict[str, Attestation]:
     with workspace.store.session() as session:
         rows = session.exec(

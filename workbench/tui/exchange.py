@@ -35,7 +35,16 @@ from textual.widgets import (
 
 from workbench.clock import parse_user_instant, utc_now
 from workbench.errors import WorkbenchError
-from workbench.exchange.customer import Response, VendorImport, attest, import_vendor, respond, view_of
+from workbench.exchange.customer import (
+    Response,
+    VendorImport,
+    attest,
+    import_vendor,
+    latest_attestations,
+    respond,
+    rows_view,
+    view_of,
+)
 from workbench.exchange.export import ExportResult, export_srm, output_path
 from workbench.exchange.oscal import ResultsExport, export_assessment_results
 from workbench.exchange.packet import load_signing_key
@@ -192,6 +201,7 @@ class ExchangeScreen(WorkbenchScreen):
                     )
                     yield Button("Respond (ctrl+r)", variant="primary", id="respond-run")
                     yield Static("", id="respond-status", classes="exchange-status", markup=False)
+                    yield DataTable(id="respond-table", cursor_type="row", zebra_stripes=True)
             else:
                 with TabPane("Import a customer response", id="tab-response"):
                     with Horizontal(classes="form-row exchange-row"):
@@ -204,6 +214,8 @@ class ExchangeScreen(WorkbenchScreen):
 
     def on_mount(self) -> None:
         self.query_one(FIRST_FIELD[self.tab]).focus()
+        if self.tab == "tab-respond":
+            self.load_answers()
 
     def show_tab(self, tab: str, fmt: str | None = None) -> None:
         """Show a tab by its name in TABS (the palette's entries), ready to type in; ``fmt`` chooses the export."""
@@ -227,6 +239,8 @@ class ExchangeScreen(WorkbenchScreen):
     @on(TabbedContent.TabActivated)
     def tab_changed(self) -> None:
         self.refresh_bindings()
+        if self.active_tab() == "tab-respond":
+            self.load_answers()
 
     def active_tab(self) -> str:
         """The id of the tab shown."""
@@ -309,16 +323,19 @@ class ExchangeScreen(WorkbenchScreen):
 
     # ---- one worker for every job: a user's mistake goes to the tab's status line ---------------------------------
 
-    def launch(self, where: str, call: Callable[[], Any], done: Callable[[Any], None], doing: str) -> None:
-        """Run ``call`` in a thread worker and hand its result to ``done`` on the UI thread; one job per tab."""
-        if where in self.busy:
+    def launch(
+        self, job: str, call: Callable[[], Any], done: Callable[[Any], None], doing: str, where: str | None = None
+    ) -> None:
+        """Run ``call`` in a thread worker and hand its result to ``done`` on the UI thread; one ``job`` of a kind
+        at a time. Messages go to the status line of tab ``where`` (by default the job's own)."""
+        if job in self.busy:
             return
-        self.busy.add(where)
-        self.say(where, doing)
-        self._job(where, call, done)
+        self.busy.add(job)
+        self.say(where or job, doing)
+        self._job(job, where or job, call, done)
 
     @work(thread=True, group="exchange", exit_on_error=False)
-    def _job(self, where: str, call: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def _job(self, job: str, where: str, call: Callable[[], Any], done: Callable[[Any], None]) -> None:
         try:
             result = call()
         except WorkbenchError as exc:
@@ -326,11 +343,11 @@ class ExchangeScreen(WorkbenchScreen):
             self.app.call_from_thread(self.say, where, exc.message + written)
             return
         finally:
-            self.app.call_from_thread(self._free, where)
+            self.app.call_from_thread(self._free, job)
         self.app.call_from_thread(done, result)
 
-    def _free(self, where: str) -> None:
-        self.busy.discard(where)
+    def _free(self, job: str) -> None:
+        self.busy.discard(job)
 
     # ---- export for a customer ----------------------------------------------------------------------------------
 
@@ -423,6 +440,46 @@ class ExchangeScreen(WorkbenchScreen):
         ]
         fill_table(
             self.query_one("#packet-table", DataTable), ("Control", "Title", "Owner", "Your view", "Your part"), rows
+        )
+
+    def load_answers(self) -> None:
+        """The newest vendor packet's rows with a part for the customer, and which are attested (a thread worker)."""
+        workspace = self.workspace
+
+        def call() -> tuple[str, list[tuple[str, list[str]]]]:
+            packet, views = rows_view(workspace)
+            attested = latest_attestations(workspace, packet.record.id)
+            rows = [
+                (
+                    view["control"],
+                    [
+                        view["control"],
+                        view["title"],
+                        view["view"],
+                        view["customer_part"],
+                        "attested" if view["control"] in attested else "to attest",
+                    ],
+                )
+                for view in views
+                if view["to_fill"]
+            ]
+            return packet.record.id, rows
+
+        self.launch("respond-rows", call, self.show_answers, "Reading the vendor packet ...", where="respond")
+
+    def show_answers(self, found: tuple[str, list[tuple[str, list[str]]]]) -> None:
+        """The rows the response answers, and how many are attested."""
+        packet_id, rows = found
+        attested = sum(1 for _, cells in rows if cells[-1] == "attested")
+        self.say(
+            "respond",
+            f"Vendor packet {packet_id[:8]}: {counted(len(rows), 'row')} with a part for you, {attested} attested. "
+            "Attest with 't' on a control; ctrl+r writes the response.",
+        )
+        fill_table(
+            self.query_one("#respond-table", DataTable),
+            ("Control", "Title", "Your view", "Your part", "Attestation"),
+            [(key, [plain(cell) for cell in cells]) for key, cells in rows],
         )
 
     def start_respond(self) -> None:

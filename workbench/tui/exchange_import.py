@@ -47,7 +47,7 @@ def plain(value: str, style: str = "") -> Text:
     return Text(clean(value), style=style)
 
 
-#: how a tab runs a job off the UI thread: (tab, the call, what shows its result, what to say meanwhile)
+#: how a tab runs a job off the UI thread: (the job, the call, what shows its result, what to say meanwhile)
 Launcher = Callable[[str, Callable[[], Any], Callable[[Any], None], str], None]
 
 PREVIEW_COLUMNS = ("Row", "Category", "Area", "Vendor", "Customer", "Owner", "Goes to")
