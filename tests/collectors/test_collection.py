@@ -7,16 +7,25 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import NoCredentialsError
 
 from tests.collectors.conftest import ACCOUNT, client
 from tests.conftest import table_counts
-from workbench.collectors.aws.runner import Progress
-from workbench.collectors.aws.session import Timeouts
+from workbench.collectors.aws.runner import Progress, TaskResult, execute, plan
+from workbench.collectors.aws.session import (
+    AccountSession,
+    ClientMaker,
+    Timeouts,
+    assume_role,
+    client_config,
+    identify,
+    open_base_session,
+)
 from workbench.collectors.registry import implemented_checks, referenced_checks
 from workbench.services.collection import CollectOptions, collect_aws
 from workbench.services.status import Status, control_statuses
@@ -83,14 +92,14 @@ def test_every_result_is_evidence_and_the_run_is_summarised(workspace: Workspace
 
 @pytest.mark.usefixtures("aws")
 def test_access_denied_on_one_service_is_recorded_and_the_run_completes(workspace: Workspace) -> None:
-    session = boto3.Session(region_name="us-east-1")
+    base = open_base_session(None, "us-east-1")
 
     def deny(**_kwargs: Any) -> AWSResponse:
         return _error_response(403, {"code": "AccessDenied", "message": "not authorised"}, xml=True)
 
-    session.events.register_first("before-send.iam", deny)
+    base.session.events.register_first("before-send.iam", deny)
     summary = collect_aws(
-        workspace, CollectOptions(regions=["us-east-1"], checks=["iam"], workers=2), base_session=session
+        workspace, CollectOptions(regions=["us-east-1"], checks=["iam"], workers=2), base_session=base
     )
     assert summary.status == "completed"
     iam_checks = [c for c in implemented_checks().values() if c.service == "iam"]
@@ -104,7 +113,7 @@ def test_access_denied_on_one_service_is_recorded_and_the_run_completes(workspac
 
 @pytest.mark.usefixtures("aws")
 def test_throttling_recovers_through_adaptive_retries(workspace: Workspace) -> None:
-    session = boto3.Session(region_name="us-east-1")
+    base = open_base_session(None, "us-east-1")
     throttled = {"count": 0}
 
     def throttle(**_kwargs: Any) -> AWSResponse | None:
@@ -113,11 +122,11 @@ def test_throttling_recovers_through_adaptive_retries(workspace: Workspace) -> N
             return _error_response(400, {"code": "Throttling", "message": "Rate exceeded"}, xml=True)
         return None  # let moto answer
 
-    session.events.register_first("before-send.iam.GetAccountSummary", throttle)
+    base.session.events.register_first("before-send.iam.GetAccountSummary", throttle)
     summary = collect_aws(
         workspace,
         CollectOptions(regions=["us-east-1"], checks=["aws.iam.root_mfa_enabled"], workers=1),
-        base_session=session,
+        base_session=base,
     )
     assert throttled["count"] == 2
     assert summary.counts["error"] == 0 and summary.counts["fail"] == 1  # moto's root has no MFA
@@ -192,3 +201,46 @@ def test_cancel_stops_and_keeps_what_was_recorded(workspace: Workspace) -> None:
         status = s.connection().exec_driver_sql("SELECT status FROM collection_run").scalar()
     assert status == "cancelled"
     assert verify_workspace(workspace).ok
+
+
+@pytest.mark.usefixtures("aws")
+def test_shared_clients_sign_as_the_account_bound_to_each_thread() -> None:
+    maker = ClientMaker(open_base_session(None, "us-east-1"), client_config(Timeouts(), 8))
+    own = identify(maker, "the caller")
+    other = assume_role(own, "arn:aws:iam::111111111111:role/Audit")
+    assert (own.account_id, other.account_id) == (ACCOUNT, "111111111111")
+    sts = maker.client("sts", "us-east-1")
+
+    def who(account: AccountSession) -> set[str]:
+        with account.bound():
+            return {sts.get_caller_identity()["Account"] for _ in range(5)}
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # both accounts at once, through the one client
+        answers = list(pool.map(who, [own, other] * 8))
+    assert answers == [{ACCOUNT}, {"111111111111"}] * 8
+    # a thread bound to no account has no credentials: it never borrows another account's
+    with pytest.raises(NoCredentialsError):
+        sts.get_caller_identity()
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_clients_made_do_not_grow_with_the_number_of_accounts() -> None:
+    client("s3").create_bucket(Bucket="own-bucket")
+    checks = [c for c in implemented_checks().values() if c.service in ("s3", "ec2", "kms")]
+    made = {}
+    for roles in ((), ("111111111111", "222222222222")):
+        maker = ClientMaker(open_base_session(None, "us-east-1"), client_config(Timeouts(), 4))
+        own = identify(maker, "the caller")
+        accounts = [own] + [assume_role(own, f"arn:aws:iam::{n}:role/Audit") for n in roles]
+        tasks = plan(accounts, ["us-east-1", "eu-west-1"], checks)
+        results: list[TaskResult] = []
+        assert execute(tasks, workers=4, on_results=results.extend)
+        assert len(results) == len(tasks)
+        made[len(accounts)] = maker.clients_made
+    assert made[3] == made[1] < len(tasks)
+    buckets = {
+        r.task.account.account_id: {f.resource for o in r.outcomes for f in o.findings if "s3:::" in f.resource}
+        for r in results
+        if r.task.service == "s3"
+    }
+    assert buckets == {ACCOUNT: {"arn:aws:s3:::own-bucket"}, "111111111111": set(), "222222222222": set()}

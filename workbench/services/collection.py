@@ -14,12 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from workbench.clock import utc_now
 from workbench.collectors.aws.runner import GLOBAL_REGION, ProgressCallback, TaskResult, execute, plan
 from workbench.collectors.aws.session import (
     AccountSession,
+    BaseSession,
     ClientMaker,
     Timeouts,
     assume_role,
@@ -143,7 +142,7 @@ def collect_aws(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     actor: str | None = None,
-    base_session: boto3.Session | None = None,
+    base_session: BaseSession | None = None,
 ) -> RunSummary:
     """Collect evidence from AWS and record every result; return the run's summary.
 

@@ -80,11 +80,12 @@ def run_task(task: Task) -> TaskResult:
     started = time.perf_counter()
     api = AwsApi(task.account.account_id, task.api_region, task.account.client_factory(task.api_region))
     outcomes = []
-    for check in task.checks:
-        try:
-            outcomes.append(CheckOutcome(check, tuple(check().evaluate(api))))
-        except AwsCallError as failure:
-            outcomes.append(CheckOutcome(check, error=failure))
+    with task.account.bound():  # the shared clients sign this thread's calls as the task's account
+        for check in task.checks:
+            try:
+                outcomes.append(CheckOutcome(check, tuple(check().evaluate(api))))
+            except AwsCallError as failure:
+                outcomes.append(CheckOutcome(check, error=failure))
     return TaskResult(task, tuple(outcomes), api.raw_json(), api.calls_made, time.perf_counter() - started)
 
 
