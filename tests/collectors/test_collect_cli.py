@@ -205,6 +205,10 @@ def test_plan_groups_checks_by_service_once_per_account_and_region() -> None:
     assert len(keys) == len(set(keys))
     iam_tasks = [t for t in tasks if t.service == "iam"]
     assert [t.region for t in iam_tasks] == ["global", "global"]
+    # the longest tasks (most checks, so most calls one after another) start first, not last
+    sizes = [len(t.checks) for t in tasks]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+    assert {t.service for t in tasks[:4]} == {"iam", "s3"}
 
 
 @pytest.fixture

@@ -61,7 +61,11 @@ ProgressCallback = Callable[[Progress], None]
 
 
 def plan(accounts: Sequence[AccountSession], regions: Sequence[str], checks: Iterable[type[Check]]) -> list[Task]:
-    """Group checks by service and scope, and make one task per account x region x service."""
+    """Group checks by service and scope, and make one task per account x region x service.
+
+    The tasks with the most checks come first (they make the most calls one after another, and IAM's waits for its
+    credential report): started last, one of them would run on alone after the rest are done.
+    """
     by_service: dict[tuple[str, str], list[type[Check]]] = {}
     for check in checks:
         by_service.setdefault((check.service, check.scope), []).append(check)
@@ -72,6 +76,7 @@ def plan(accounts: Sequence[AccountSession], regions: Sequence[str], checks: Ite
                 tasks.append(Task(account, GLOBAL_REGION, regions[0], service, tuple(group)))
             else:
                 tasks.extend(Task(account, region, region, service, tuple(group)) for region in regions)
+    tasks.sort(key=lambda task: -len(task.checks))  # stable: accounts, services and regions keep their order
     return tasks
 
 
