@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import threading
@@ -244,3 +245,10 @@ def test_the_clients_made_do_not_grow_with_the_number_of_accounts() -> None:
         if r.task.service == "s3"
     }
     assert buckets == {ACCOUNT: {"arn:aws:s3:::own-bucket"}, "111111111111": set(), "222222222222": set()}
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_run_leaves_nothing_frozen_from_the_garbage_collector(workspace: Workspace) -> None:
+    summary = collect_aws(workspace, CollectOptions(regions=["us-east-1"], checks=["ec2", "kms"], workers=4))
+    assert summary.status == "completed" and summary.evidence_records > 0
+    assert gc.get_freeze_count() == 0  # the run's clients and models can be collected once it is over

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -111,6 +114,7 @@ def execute(
         True when every task ran; False when cancelled (``cancel`` set, or Ctrl-C). Results handed over before the
         cancellation stay recorded.
     """
+    _freeze_long_lived()
     stop = cancel or threading.Event()
     state = Progress(total=len(tasks))
     if progress is not None:
@@ -145,4 +149,27 @@ def execute(
     finally:
         # Queued tasks are dropped; calls in flight end within the client timeouts and their results are ignored.
         pool.shutdown(wait=False, cancel_futures=True)
+        gc.unfreeze()
     return not stop.is_set()
+
+
+def _freeze_long_lived() -> None:
+    """Keep the garbage collector off what lives for the whole run, and off everything at exit.
+
+    The run allocates quickly (responses, evidence rows), so CPython runs a full collection every so often, and each
+    one walked every container of the process: the imports, botocore's service models and clients (150,000 objects
+    for 16 services). Measured on the 5 x 4 bench: 5 full collections, 0.5 s of the collector's 2.4 s of CPU, taken
+    under the GIL from the threads that parse responses. What exists when the run starts is frozen now (and each
+    new client as it is made, see ClientMaker); execute() thaws it all when the run ends, so a long-lived process
+    (the app) collects it again.
+
+    At exit the interpreter's last full collection cost another 0.4 s: the process is ending and the OS takes its
+    memory back, so at exit everything is frozen first.
+    """
+    gc.freeze()
+    _freeze_at_exit()
+
+
+@functools.cache
+def _freeze_at_exit() -> None:
+    atexit.register(gc.freeze)

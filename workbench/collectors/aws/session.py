@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -151,6 +152,9 @@ class ClientMaker:
                 if client is None:
                     client = self.base.session.client(service, region_name=region, config=self.config)
                     self._clients[key] = client
+                    # The client and its service model live as long as the run: the garbage collector need not
+                    # walk them again at every full collection. execute() thaws everything when the run ends.
+                    gc.freeze()
         return client
 
     @property
