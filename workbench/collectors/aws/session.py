@@ -120,7 +120,7 @@ def open_base_session(profile: str | None, region: str | None) -> BaseSession:
         session = boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
         own = core.get_component("credential_provider").load_credentials()
     except BotoCoreError as exc:
-        raise InputError(f"AWS profile {profile!r}: {exc}") from None
+        raise InputError(f"AWS profile {profile!r}: {exc}" if profile else f"AWS credentials: {exc}") from None
     bound = BoundCredentials()
     core.register_component("credential_provider", CredentialResolver([_BoundProvider(bound)]))
     return BaseSession(session, own, bound)
