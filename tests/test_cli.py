@@ -231,3 +231,12 @@ def test_help_and_version_and_no_traceback_from_the_real_entry_point(tmp_path: P
     )
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert missing.stderr.startswith(f"error: {tmp_path / 'nowhere'}: no workspace here")
+
+
+def test_words_that_look_like_emoji_codes_are_printed_as_text(workspace: Workspace, cli: CliRunner) -> None:
+    """An ARN holds ':secret:'; rich would draw it as a picture unless told not to."""
+    control = control_owned_by("vendor")
+    part = "Rotates arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-password monthly."
+    assert cli("-w", workspace.path, "control", "set-owner", control, "shared", "--vendor-part", part).code == 0
+    shown = cli("-w", workspace.path, "control", "show", control)
+    assert shown.code == 0 and ":secret:db-password" in shown.out.replace("\n", "")

@@ -45,11 +45,20 @@ def test_intact_workspace_verifies(filled: tuple[Workspace, list[EvidenceView]],
     report = verify_workspace(workspace)
     assert report.ok, report.problems
     assert report.ledger_entries == 5
-    assert report.records == {"evidence": 3, "exception": 1, "ownership": 1, "run": 0}
+    assert report.records == {
+        "evidence": 3,
+        "exception": 1,
+        "ownership": 1,
+        "run": 0,
+        "catalog": 0,
+        "packet": 0,
+        "attestation": 0,
+    }
     assert report.blobs == 3
     result = cli("-w", workspace.path, "verify")
     assert result.code == 0 and result.out.startswith(
-        "OK: 5 ledger entries, 3 evidence records, 1 exceptions, 1 ownership changes, 0 collection runs, 3 blobs"
+        "OK: 5 ledger entries, 3 evidence records, 1 exception, 1 ownership change, 0 collection runs, "
+        "0 catalog entries, 0 exchanged packets, 0 attestations, 3 blobs"
     )
 
 

@@ -6,6 +6,7 @@ import contextlib
 import getpass
 import os
 import socket
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -14,8 +15,10 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import text
 
 from workbench.catalog import Catalog, load_catalog
+from workbench.catalog.entries import apply_entries
 from workbench.catalog.yamlsource import yaml_error_message
 from workbench.clock import utc_now
 from workbench.errors import InputError, WorkspaceError
@@ -28,6 +31,10 @@ DEFAULT_WORKSPACE = "evidence_store"
 _ALLOWED_BEFORE_INIT = {"README.md", ".gitignore", ".gitkeep"}
 
 Role = Literal["vendor", "customer"]
+#: Namespace of the ids derived for workspaces created before ``workspace_id`` was written at init.
+_WORKSPACE_NAMESPACE = uuid.UUID("6f1c0d52-8a3e-4f0e-9b1d-3c5e2a7d9f40")
+
+_SELECT_CATALOG_ENTRIES = text("SELECT id, kind, body FROM catalog_entry ORDER BY created_at, rowid")
 
 
 class WorkspaceSettings(BaseModel):
@@ -42,6 +49,11 @@ class WorkspaceSettings(BaseModel):
     audit_period_start: date | None = None
     audit_period_end: date | None = None
     created_at: datetime = Field(default_factory=utc_now)
+    #: Names this workspace in the packets it exchanges. Workspaces made before it existed have none in their file;
+    #: :attr:`Workspace.workspace_id` then derives a stable one from ``created_at``.
+    workspace_id: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )
 
     @model_validator(mode="after")
     def _period_in_order(self) -> WorkspaceSettings:
@@ -78,6 +90,13 @@ class Workspace:
     _store: Store | None = field(default=None, repr=False)
 
     @property
+    def workspace_id(self) -> str:
+        """This workspace's stable id (a UUID): from the settings, or derived from when an older one was created."""
+        if self.settings.workspace_id:
+            return self.settings.workspace_id
+        return str(uuid.uuid5(_WORKSPACE_NAMESPACE, self.settings.created_at.isoformat()))
+
+    @property
     def store(self) -> Store:
         """The workspace's store, opened (and migrated if older) on first use."""
         if self._store is None:
@@ -86,8 +105,18 @@ class Workspace:
 
     @cached_property
     def catalog(self) -> Catalog:
-        """The frameworks and control library this workspace works with."""
-        return load_catalog(self.catalog_dir)
+        """The frameworks and control library this workspace works with: the packaged library (or the one in
+        ``catalog_dir``) plus the frameworks, controls and mappings the workspace has added (imports, packets)."""
+        base = load_catalog(self.catalog_dir)
+        rows = self.store.rows(_SELECT_CATALOG_ENTRIES, {})
+        if not rows:
+            return base
+        return apply_entries(base, ((str(r[0]), str(r[1]), str(r[2])) for r in rows))
+
+    def reload_catalog(self) -> Catalog:
+        """Forget the cached catalog (after entries were added) and return the new one."""
+        self.__dict__.pop("catalog", None)
+        return self.catalog
 
     def close(self) -> None:
         """Release the database connections."""
@@ -157,6 +186,7 @@ def init_workspace(
             system=system,
             audit_period_start=audit_period_start,
             audit_period_end=audit_period_end,
+            workspace_id=str(uuid.uuid4()),
         )
     except ValidationError as exc:
         raise InputError(f"init: {exc.errors()[0]['msg']}") from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Tree
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -21,3 +21,13 @@ async def settle(pilot: Pilot[None]) -> None:
 def cells(table: DataTable[object]) -> list[list[str]]:
     """Every row of a table, as text."""
     return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+
+
+def groups(tree: Tree[str | None]) -> list[tuple[str, list[str]]]:
+    """A control's evidence as shown: each group's heading, with the lines of its records in order."""
+    return [(str(node.label), [str(leaf.label) for leaf in node.children]) for node in tree.root.children]
+
+
+def grouped_ids(tree: Tree[str | None]) -> list[tuple[str, list[str]]]:
+    """A control's evidence as shown: each group's heading, with the ids of its records in order."""
+    return [(str(node.label), [str(leaf.data) for leaf in node.children]) for node in tree.root.children]

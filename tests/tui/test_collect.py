@@ -9,14 +9,15 @@ import boto3
 import pytest
 from moto import mock_aws
 from textual.pilot import Pilot
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from tests.conftest import CliRunner
-from tests.tui.helpers import settle
+from tests.tui.helpers import cells, settle
 from workbench.services.evidence import list_evidence
 from workbench.services.verify import verify_workspace
 from workbench.tui.app import make_app
 from workbench.tui.collect import CollectScreen
+from workbench.wording import counted
 from workbench.workspace import Workspace
 
 pytestmark = pytest.mark.slow
@@ -64,7 +65,9 @@ def test_run_iam_checks_with_progress_and_a_summary(workspace: Workspace, aws: N
         await pilot.press("escape")
         await settle(pilot)
         last = str(pilot.app.screen.query_one("#dashboard-run", Static).render())
-        assert last.startswith("Last collection run: completed") and f"over {summary.tasks} tasks" in last
+        assert last.startswith("Last collection run: completed") and f"over {counted(summary.tasks, 'task')}" in last
+        run_row = cells(pilot.app.screen.query_one("#by-run", DataTable))
+        assert run_row == [[summary.run_id[:8], str(summary.evidence_records), *map(str, summary.counts.values())]]
 
     async def run() -> None:
         async with make_app(workspace.path).run_test(size=(120, 40)) as pilot:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static, TextArea
+from textual.widgets import DataTable, Input, Select, Static, TextArea, Tree
 
 from tests.reports.conftest import add_check_evidence
-from tests.tui.helpers import settle
+from tests.tui.helpers import groups, settle
 from workbench.clock import utc_now
 from workbench.services.evidence import add_manual_evidence, get_evidence, list_evidence
 from workbench.services.exceptions import list_exceptions
@@ -58,7 +58,8 @@ def test_add_evidence_with_files_a_note_and_dates(workspace: Workspace, tmp_path
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ControlDetailScreen), "the form closes once the record is written"
-        assert pilot.app.screen.query_one("#control-evidence", DataTable).row_count == 1
+        ((_, records),) = groups(pilot.app.screen.query_one("#control-evidence", Tree))
+        assert len(records) == 1 and "Quarterly review" in records[0]
         await pilot.press("escape")
         await settle(pilot)
         dashboard = pilot.app.screen
@@ -148,8 +149,7 @@ def test_an_evidence_record_shows_its_raw_payload_as_json(workspace: Workspace) 
     raw = get_evidence(workspace, record_id).blobs[0]
 
     async def script(pilot: Pilot[None]) -> None:
-        table = pilot.app.screen.query_one("#control-evidence", DataTable)
-        table.focus()
+        pilot.app.screen.query_one("#control-evidence", Tree).focus()
         await pilot.press("enter")
         await settle(pilot)
         screen = pilot.app.screen

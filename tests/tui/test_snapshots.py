@@ -6,12 +6,20 @@ SVGs before committing.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
-from workbench.tui.app import make_app
+from workbench.collectors.aws.runner import Progress
+from workbench.services.collection import CollectOptions, RunSummary
+from workbench.tui.app import WorkbenchApp, make_app
+from workbench.tui.collect import CollectScreen
 from workbench.workspace import Workspace
 
 pytestmark = pytest.mark.slow
@@ -60,3 +68,47 @@ def test_responsibility_matrix(workspace: Workspace, snap_compare: Any) -> None:
         await loaded(pilot)
 
     assert snap_compare(make_app(workspace.path), terminal_size=SIZE, run_before=matrix)
+
+
+class PausedRun:
+    """A collection that reports 11 of 29 tasks done, then waits until the screen cancels it (when the app closes)."""
+
+    def __init__(self) -> None:
+        self.reported = threading.Event()
+
+    def __call__(
+        self, workspace: Workspace, options: CollectOptions, *, progress: Any, cancel: threading.Event, **_: Any
+    ) -> RunSummary:
+        counts = {"pass": 14, "fail": 5, "info": 1, "error": 1}
+        progress(Progress(total=29, done=11, results=counts, current="480917236150 eu-west-1 kms"))
+        self.reported.set()
+        cancel.wait(timeout=60)
+        return RunSummary(
+            "0" * 32, "cancelled", ("480917236150",), tuple(options.regions or ()), 41, 29, counts, 57, 42.5, (), 21
+        )
+
+
+def test_collection_in_progress(workspace: Workspace, snap_compare: Any) -> None:
+    run = PausedRun()
+    ticks = itertools.chain([1000.0], itertools.repeat(1042.5))  # started, then 42.5 s later whenever asked
+
+    async def in_progress(pilot: Pilot[None]) -> None:
+        await loaded(pilot)
+        app = pilot.app
+        assert isinstance(app, WorkbenchApp)
+        screen = CollectScreen(
+            app.workspace,
+            collector=run,
+            clock=lambda: next(ticks),
+            now=lambda: datetime(2026, 11, 25, 14, 2, 11, tzinfo=UTC),
+        )
+        await app.push_screen(screen)
+        screen.query_one("#collect-regions", Input).value = "eu-west-1, us-east-1"
+        screen.query_one("#collect-workers", Input).value = "8"
+        await pilot.press("ctrl+r")
+        # the run reports from its thread; wait for it without holding up the app's loop
+        assert await asyncio.get_running_loop().run_in_executor(None, run.reported.wait, 30)
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+
+    assert snap_compare(make_app(workspace.path), terminal_size=SIZE, run_before=in_progress)

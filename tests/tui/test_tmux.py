@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -80,3 +81,28 @@ def test_start_browse_open_a_control_and_quit(workspace: Workspace, terminal: Te
         time.sleep(0.1)
     assert marker.exists(), f"q did not quit; the screen shows:\n{terminal.screen()}"
     assert "Traceback" not in terminal.screen()
+
+
+def test_demo_in_a_terminal_opens_the_app_and_a_number_opens_its_controls(terminal: Terminal, tmp_path: Path) -> None:
+    marker = tmp_path / "exited"
+    target = tmp_path / "demo"
+    command = (
+        f"{shlex.quote(sys.executable)} -c 'from workbench.cli.main import main; main()' "
+        f"demo {shlex.quote(str(target))}; touch {shlex.quote(str(marker))}; sleep 60"
+    )
+    terminal.tmux("new-session", "-d", "-s", "app", "-x", "140", "-y", "40", command)
+    screen = terminal.wait_for("Last collection run: completed", timeout=90)  # built, then opened in the app
+    assert "Tallowmere Data · Tallowmere Relay" in screen and "Every control" in screen
+
+    terminal.tmux("send-keys", "-t", "app", *["Right"] * 4, "Enter")  # the failing count of the first framework
+    screen = terminal.wait_for("status failing")
+    rows = [line for line in screen.splitlines() if re.match(r"^\s+[A-Z]{2,3}-\d\d\s", line)]
+    assert rows and all(" failing" in row for row in rows), screen
+    assert "x Clear status/owner filter" in screen, "the key bar offers to clear the filter"
+
+    terminal.tmux("send-keys", "-t", "app", "q")
+    deadline = time.monotonic() + 15
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert marker.exists(), f"q did not quit; the screen shows:\n{terminal.screen()}"
+    assert (target / "workspace.yaml").is_file() and "Traceback" not in terminal.screen()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from workbench.catalog.model import Catalog, Control, Framework, Requirement
-from workbench.catalog.schema import CHECK_ID, ControlFile, FrameworkFile
+from workbench.catalog.schema import CHECK_ID, ControlFile, ControlSpec, FrameworkFile
 from workbench.catalog.yamlsource import LineDict, LineList, line_of, load_yaml_with_lines
 from workbench.errors import CatalogError
 from workbench.resources import controls_dir
@@ -164,3 +166,110 @@ def _load_controls(path: Path, frameworks: dict[str, Framework], known: dict[str
             )
         )
     return loaded
+
+
+def extend_catalog(
+    base: Catalog,
+    *,
+    frameworks: Sequence[FrameworkFile] = (),
+    controls: Sequence[ControlSpec] = (),
+    mappings: Sequence[tuple[str, str, str]] = (),
+    where: str = "catalog entry",
+) -> Catalog:
+    """Return ``base`` with more frameworks, controls and (control, framework, requirement) mappings added.
+
+    The additions obey the rules of the YAML files: new ids only, maps to known frameworks and requirements.
+
+    Raises:
+        CatalogError: ``where: what is wrong`` for the first problem found.
+    """
+    if not frameworks and not controls and not mappings:
+        return base
+    all_frameworks = dict(base.frameworks)
+    for parsed in frameworks:
+        if parsed.framework.id in all_frameworks:
+            raise CatalogError(f"{where}: framework id {parsed.framework.id!r} already exists")
+        seen: set[str] = set()
+        requirements: list[Requirement] = []
+        for spec in parsed.requirements:
+            if spec.id in seen:
+                raise CatalogError(f"{where}: framework {parsed.framework.id}: requirement id {spec.id!r} twice")
+            if spec.parent is not None and spec.parent not in seen:
+                raise CatalogError(
+                    f"{where}: framework {parsed.framework.id}: requirement {spec.id!r} names parent "
+                    f"{spec.parent!r}, which is not defined before it"
+                )
+            seen.add(spec.id)
+            requirements.append(
+                Requirement(
+                    framework_id=parsed.framework.id,
+                    id=spec.id,
+                    title=spec.title,
+                    kind=spec.kind,
+                    parent=spec.parent,
+                    text=" ".join(spec.text.split()),
+                    attributes=dict(spec.attributes),
+                )
+            )
+        meta = parsed.framework
+        all_frameworks[meta.id] = Framework(
+            id=meta.id,
+            title=meta.title,
+            version=meta.version,
+            source=meta.source,
+            notice=meta.notice,
+            coverage=meta.coverage,
+            requirements=tuple(requirements),
+            _by_id={r.id: r for r in requirements},
+        )
+
+    def check_target(control_id: str, framework_id: str, requirement_id: str) -> None:
+        framework = all_frameworks.get(framework_id)
+        if framework is None:
+            raise CatalogError(f"{where}: control {control_id} maps to unknown framework {framework_id!r}")
+        if framework.requirement(requirement_id) is None:
+            raise CatalogError(
+                f"{where}: control {control_id} maps to {framework_id} {requirement_id!r}, which it lacks"
+            )
+
+    all_controls = dict(base.controls)
+    for control_spec in controls:
+        if control_spec.id in all_controls:
+            raise CatalogError(f"{where}: control id {control_spec.id!r} already exists")
+        for check_id in control_spec.checks:
+            if not _CHECK_ID.match(check_id):
+                raise CatalogError(f"{where}: control {control_spec.id}: check id {check_id!r} is not a dotted id")
+        for framework_id, requirement_ids in control_spec.maps.items():
+            for requirement_id in requirement_ids:
+                check_target(control_spec.id, framework_id, requirement_id)
+        all_controls[control_spec.id] = Control(
+            id=control_spec.id,
+            title=control_spec.title,
+            domain=control_spec.domain,
+            description=" ".join(control_spec.description.split()),
+            owner=control_spec.owner,
+            vendor_part=" ".join(control_spec.vendor_part.split()),
+            customer_part=" ".join(control_spec.customer_part.split()),
+            cadence=control_spec.cadence,
+            checks=tuple(control_spec.checks),
+            maps={fid: tuple(dict.fromkeys(rids)) for fid, rids in control_spec.maps.items() if rids},
+        )
+    for control_id, framework_id, requirement_id in mappings:
+        control = all_controls.get(control_id)
+        if control is None:
+            raise CatalogError(f"{where}: a mapping names unknown control {control_id!r}")
+        check_target(control_id, framework_id, requirement_id)
+        maps = dict(control.maps)
+        maps[framework_id] = tuple(dict.fromkeys((*maps.get(framework_id, ()), requirement_id)))
+        all_controls[control_id] = dataclasses.replace(control, maps=maps)
+
+    mapped: dict[tuple[str, str], list[str]] = {}
+    for control in all_controls.values():
+        for framework_id, mapped_ids in control.maps.items():
+            for requirement_id in mapped_ids:
+                mapped.setdefault((framework_id, requirement_id), []).append(control.id)
+    return Catalog(
+        frameworks=all_frameworks,
+        controls=all_controls,
+        _mapped={key: tuple(ids) for key, ids in mapped.items()},
+    )

@@ -16,10 +16,14 @@ from workbench.services.evidence import list_evidence, resolve_control_ids
 from workbench.services.exceptions import exception_as_dict, list_exceptions
 from workbench.services.ownership import responsibilities, set_owner
 from workbench.services.status import STATUS_ORDER, control_status, control_statuses
+from workbench.workspace import SETTINGS_NAME
 
 
 def _catalog(context: Context) -> Catalog:
-    """The catalog needs no workspace: use the workspace's when one is open, else the packaged one."""
+    """The catalog needs no workspace: the workspace's (with what it imported) when there is one, else the
+    packaged library."""
+    if (context.workspace_path / SETTINGS_NAME).is_file():
+        return context.workspace().catalog
     return load_catalog()
 
 

@@ -14,6 +14,7 @@ SRM_COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("workbench.cli.commands_srm_import", "import_command"),
     "export": ("workbench.cli.commands_srm_exchange", "export_command"),
     "import-vendor": ("workbench.cli.commands_srm_exchange", "import_vendor_command"),
+    "attest": ("workbench.cli.commands_srm_exchange", "attest_command"),
     "respond": ("workbench.cli.commands_srm_exchange", "respond_command"),
     "import-response": ("workbench.cli.commands_srm_exchange", "import_response_command"),
 }
@@ -56,6 +57,7 @@ def srm_group() -> None:
                workbench srm export --format xlsx --out srm.xlsx
                workbench srm import-response response.json
     Customer:  workbench srm import-vendor packet.json
+               workbench srm attest NET-05 --text "We build the VPC as specified"
                workbench srm respond --out response.json
     """
 

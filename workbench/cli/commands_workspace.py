@@ -15,7 +15,7 @@ from workbench.errors import InputError
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import summarise
 from workbench.services.verify import verify_workspace
-from workbench.wording import OWNER_LABEL, STATUS_LABEL
+from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
 from workbench.workspace import init_workspace, parse_role
 
 
@@ -108,11 +108,15 @@ def status_command(context: Context, as_of: str | None, as_json: bool) -> None:
     out.print(f"Last collection run: {run.describe()}" if run else "No collection run yet ('workbench collect aws').")
 
 
+#: kind -> (singular, plural)
 _RECORD_WORDS = {
-    "evidence": "evidence records",
-    "exception": "exceptions",
-    "ownership": "ownership changes",
-    "run": "collection runs",
+    "evidence": ("evidence record", "evidence records"),
+    "exception": ("exception", "exceptions"),
+    "ownership": ("ownership change", "ownership changes"),
+    "run": ("collection run", "collection runs"),
+    "catalog": ("catalog entry", "catalog entries"),
+    "packet": ("exchanged packet", "exchanged packets"),
+    "attestation": ("attestation", "attestations"),
 }
 
 
@@ -138,8 +142,15 @@ def verify_command(
     """Without REPORT: recompute the ledger, every record and every blob hash of the workspace.
 
     With REPORT (a PDF): check its signature covers the whole file, show the signer, extract the evidence manifest
-    and, with --bundle, check every hash. Needs no workspace and no network. Exit 0 only when everything holds.
+    and, with --bundle, check every hash. With a packet (an SRM packet or a response, JSON): check its signature
+    and show the signer's certificate fingerprint. Needs no workspace and no network. Exit 0 only when all holds.
     """
+    if report is not None and _is_packet(report):
+        if bundle is not None:
+            raise click.UsageError("--bundle goes with a REPORT.pdf; a packet carries everything it covers")
+        from workbench.cli.commands_srm_exchange import verify_packet_command_output
+
+        return verify_packet_command_output(report, trust, as_json)
     if report is not None:
         from workbench.cli.commands_report import verify_report_command_output
 
@@ -151,9 +162,12 @@ def verify_command(
     if as_json:
         emit_json(outcome.as_dict())
         return 0 if outcome.ok else 1
-    records = ", ".join(f"{count} {_RECORD_WORDS.get(kind, kind)}" for kind, count in outcome.records.items())
+    records = ", ".join(
+        counted(count, *_RECORD_WORDS.get(kind, (kind, kind))) for kind, count in outcome.records.items()
+    )
     summary = (
-        f"{outcome.ledger_entries} ledger entries, {records}, {outcome.blobs} blobs ({outcome.blob_bytes:,} bytes) "
+        f"{counted(outcome.ledger_entries, 'ledger entry', 'ledger entries')}, {records}, "
+        f"{counted(outcome.blobs, 'blob')} ({outcome.blob_bytes:,} bytes) "
         f"in {outcome.seconds:.2f} s"
     )
     if outcome.ok:
@@ -166,6 +180,12 @@ def verify_command(
         click.echo("  ... and more", err=True)
     click.echo(f"checked {summary}", err=True)
     return 1
+
+
+def _is_packet(path: Path) -> bool:
+    from workbench.exchange.packet import looks_like_packet
+
+    return looks_like_packet(path)
 
 
 COMMANDS = (init_command, status_command, verify_command)

@@ -49,6 +49,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("workbench.cli.commands_report", "report_group"),
     "keys": ("workbench.cli.commands_report", "keys_group"),
     "tui": ("workbench.cli.commands_tui", "tui_command"),
+    "demo": ("workbench.cli.commands_demo", "demo_command"),
     "srm": ("workbench.cli.commands_srm", "srm_group"),
     "export": ("workbench.cli.commands_srm", "export_group"),
 }

@@ -38,7 +38,8 @@ def emit_json(value: Any) -> None:
 
 def console() -> Console:
     """A console for human output on stdout (no colour when it is not a terminal)."""
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+    # No emoji codes: an ARN's ':secret:' is text, not a picture.
+    return Console(highlight=False, soft_wrap=False, emoji=False, width=None if sys.stdout.isatty() else 120)
 
 
 def table(*columns: str, title: str | None = None) -> Table:

@@ -272,15 +272,24 @@ def list_evidence(
     *,
     control_id: str | None = None,
     include_superseded: bool = False,
+    run_id: str | None = None,
+    result: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[EvidenceRow], int]:
-    """Return one page of evidence, newest observation first, and the total number of matching records."""
+    """Return one page of evidence, newest observation first, and the total number of matching records; optionally
+    only a control's, a collection run's, or those of one result."""
     if control_id is not None:
         control_id = resolve_control_ids(workspace.catalog, [control_id])[0]
     replaced = select(Evidence.supersedes_id).where(col(Evidence.supersedes_id).is_not(None))
     query = select(Evidence)
     count_query = select(func.count()).select_from(Evidence)
+    if run_id is not None:
+        query = query.where(Evidence.run_id == run_id)
+        count_query = count_query.where(Evidence.run_id == run_id)
+    if result is not None:
+        query = query.where(Evidence.result == result)
+        count_query = count_query.where(Evidence.result == result)
     if control_id is not None:
         linked = select(EvidenceControl.evidence_id).where(EvidenceControl.control_id == control_id)
         query = query.where(col(Evidence.id).in_(linked))

@@ -12,6 +12,7 @@ from workbench.catalog import OWNERS, Owner
 from workbench.clock import utc_now
 from workbench.errors import InputError
 from workbench.services.evidence import resolve_control_ids
+from workbench.store.database import Writer
 from workbench.store.digests import ownership_digest
 from workbench.store.models import OwnershipChange, new_id
 from workbench.workspace import Workspace, default_actor
@@ -78,8 +79,12 @@ def set_owner(
     customer_part: str | None = None,
     note: str = "",
     actor: str | None = None,
+    writer: Writer | None = None,
 ) -> Responsibility:
     """Record a new owner (and optionally new wording of each side's part) for a control.
+
+    With ``writer`` the change joins the caller's transaction (and the returned responsibility is the new one,
+    computed without reading the uncommitted change back).
 
     Raises:
         InputError: an unknown control or owner.
@@ -87,18 +92,34 @@ def set_owner(
     resolved = resolve_control_ids(workspace.catalog, [control_id])[0]
     if owner not in OWNERS:
         raise InputError(f"owner {owner!r} is not one of {', '.join(OWNERS)}")
-    before = responsibilities(workspace)[resolved]
+    if vendor_part is None or customer_part is None:
+        # only a part left as it was needs the responsibility in force (reading it is O(changes), per call)
+        before = responsibilities(workspace)[resolved]
+        vendor_part = before.vendor_part if vendor_part is None else vendor_part
+        customer_part = before.customer_part if customer_part is None else customer_part
     change = OwnershipChange(
         id=new_id(),
         control_id=resolved,
         owner=owner,
-        vendor_part=(vendor_part if vendor_part is not None else before.vendor_part).strip() or "None.",
-        customer_part=(customer_part if customer_part is not None else before.customer_part).strip() or "None.",
+        vendor_part=vendor_part.strip() or "None.",
+        customer_part=customer_part.strip() or "None.",
         changed_at=utc_now(),
-        changed_by=actor or default_actor(),
+        changed_by=actor or (writer.actor if writer is not None else default_actor()),
         note=note.strip(),
     )
-    with workspace.store.transaction(change.changed_by) as writer:
+    if writer is not None:
         writer.add(change)
         writer.record(kind="ownership", entity_id=change.id, digest=ownership_digest(change))
+        return Responsibility(
+            resolved,
+            Owner(change.owner),
+            change.vendor_part,
+            change.customer_part,
+            "workspace",
+            change.changed_at,
+            change.changed_by,
+        )
+    with workspace.store.transaction(change.changed_by) as active:
+        active.add(change)
+        active.record(kind="ownership", entity_id=change.id, digest=ownership_digest(change))
     return responsibilities(workspace)[resolved]

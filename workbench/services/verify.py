@@ -11,15 +11,21 @@ from sqlalchemy import text
 
 from workbench.store.database import read_anchor
 from workbench.store.digests import (
+    ATTESTATION_FIELDS,
+    CATALOG_FIELDS,
     EVIDENCE_FIELDS,
     EXCEPTION_FIELDS,
     GENESIS_HASH,
     OWNERSHIP_FIELDS,
+    PACKET_FIELDS,
     RUN_FIELDS,
+    attestation_digest,
+    catalog_digest,
     entry_hash,
     evidence_digest,
     exception_digest,
     ownership_digest,
+    packet_digest,
     run_digest,
 )
 from workbench.workspace import Workspace
@@ -85,12 +91,18 @@ _SELECT_EVIDENCE = text(f"SELECT {', '.join(EVIDENCE_FIELDS)} FROM evidence")  #
 _SELECT_EXCEPTIONS = text(f"SELECT {', '.join(EXCEPTION_FIELDS)} FROM control_exception")  # noqa: S608
 _SELECT_OWNERSHIP = text(f"SELECT {', '.join(OWNERSHIP_FIELDS)} FROM ownership_change")  # noqa: S608
 _SELECT_RUNS = text(f"SELECT {', '.join(RUN_FIELDS)} FROM collection_run")  # noqa: S608
+_SELECT_PACKETS = text(f"SELECT {', '.join(PACKET_FIELDS)} FROM exchange_packet")  # noqa: S608
+_SELECT_ATTESTATIONS = text(f"SELECT {', '.join(ATTESTATION_FIELDS)} FROM attestation")  # noqa: S608
+_SELECT_CATALOG = text(f"SELECT {', '.join(CATALOG_FIELDS)} FROM catalog_entry")  # noqa: S608
 
 _TABLE_OF = {
     "evidence": "evidence",
     "exception": "control_exception",
     "ownership": "ownership_change",
     "run": "collection_run",
+    "packet": "exchange_packet",
+    "attestation": "attestation",
+    "catalog": "catalog_entry",
 }
 
 
@@ -141,6 +153,34 @@ def verify_workspace(workspace: Workspace, *, progress: ProgressCallback | None 
         _check_rows(
             "run",
             ((row["id"], run_digest(row)) for row in connection.execute(_SELECT_RUNS).mappings()),
+            recorded,
+            report,
+        )
+        _check_rows(
+            "catalog",
+            ((row["id"], catalog_digest(row)) for row in connection.execute(_SELECT_CATALOG).mappings()),
+            recorded,
+            report,
+        )
+        answers: dict[str, list[dict[str, Any]]] = {}
+        for row in connection.execute(text("SELECT * FROM exchange_answer")).mappings():
+            answers.setdefault(row["response_id"], []).append(dict(row))
+        _check_rows(
+            "packet",
+            (
+                (row["id"], packet_digest(row, answers.pop(row["id"], [])))
+                for row in connection.execute(_SELECT_PACKETS).mappings()
+            ),
+            recorded,
+            report,
+        )
+        for orphan in sorted(answers):
+            report.add(
+                f"packet {orphan}", "imported answers exist for a packet that is not in the exchange_packet table"
+            )
+        _check_rows(
+            "attestation",
+            ((row["id"], attestation_digest(row)) for row in connection.execute(_SELECT_ATTESTATIONS).mappings()),
             recorded,
             report,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from workbench.store.blobs import BlobStore, LocalBlobStore
 from workbench.store.models import LedgerEntry
 
 #: Every schema revision this code knows, oldest first; the last one is what it writes.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 DATABASE_NAME = "workbench.db"
@@ -60,6 +60,8 @@ class Store:
                 yield writer
             if writer.last_entry is not None:
                 self._write_anchor(writer.last_entry)
+            for callback in writer.after_commit:
+                callback()
 
     def check_writable(self) -> None:
         """Take the write lock and let it go at once: fails now, before a caller streams blobs, when another
@@ -123,6 +125,8 @@ class Writer:
         self.session = session
         self.actor = actor
         self.last_entry: LedgerEntry | None = None
+        #: called once the transaction has committed (e.g. to forget a cache of what was just changed)
+        self.after_commit: list[Callable[[], object]] = []
 
     def add(self, *rows: Any) -> None:
         """Add rows to the transaction."""
@@ -132,8 +136,15 @@ class Writer:
     def record(self, *, kind: str, entity_id: str, digest: str) -> LedgerEntry:
         """Append the ledger entry for something written in this transaction."""
         self.session.flush()
-        self.last_entry = ledger.append(self.session, kind=kind, entity_id=entity_id, digest=digest, actor=self.actor)
-        self.session.flush()
+        # Within one transaction (which holds the write lock) the last entry is the one this writer appended.
+        self.last_entry = ledger.append(
+            self.session,
+            kind=kind,
+            entity_id=entity_id,
+            digest=digest,
+            actor=self.actor,
+            previous=self.last_entry,
+        )
         return self.last_entry
 
 

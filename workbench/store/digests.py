@@ -34,6 +34,25 @@ BLOB_FIELDS = ("position", "sha256", "name", "size", "media_type", "role")
 EXCEPTION_FIELDS = ("id", "control_id", "rationale", "approver", "expires_at", "created_at", "created_by")
 OWNERSHIP_FIELDS = ("id", "control_id", "owner", "vendor_part", "customer_part", "changed_at", "changed_by", "note")
 
+PACKET_FIELDS = (
+    "id",
+    "kind",
+    "direction",
+    "issuer_workspace_id",
+    "issuer_organisation",
+    "issuer_system",
+    "in_response_to",
+    "created_at",
+    "recorded_at",
+    "recorded_by",
+    "body_sha256",
+    "signer_fingerprint",
+    "body",
+)
+ANSWER_FIELDS = ("control_id", "customer_workspace_id", "evidence_id", "answer_sha256")
+ATTESTATION_FIELDS = ("id", "control_id", "packet_id", "text", "attested_at", "attested_by")
+CATALOG_FIELDS = ("id", "kind", "key", "body", "source", "origin", "created_at", "created_by")
+
 RUN_FIELDS = (
     "id",
     "source",
@@ -92,9 +111,26 @@ def ownership_digest(change: Any) -> str:
     return sha256_text(canonical_json(_pick(change, OWNERSHIP_FIELDS)))
 
 
+def packet_digest(packet: Any, answers: Iterable[Any]) -> str:
+    """Digest of one exchanged packet with the answers imported from it (a response's)."""
+    body = _pick(packet, PACKET_FIELDS)
+    body["answers"] = sorted((_pick(answer, ANSWER_FIELDS) for answer in answers), key=lambda item: item["control_id"])
+    return sha256_text(canonical_json(body))
+
+
+def attestation_digest(attestation: Any) -> str:
+    """Digest of one attestation."""
+    return sha256_text(canonical_json(_pick(attestation, ATTESTATION_FIELDS)))
+
+
 def run_digest(run: Any) -> str:
     """Digest of one collection run summary."""
     return sha256_text(canonical_json(_pick(run, RUN_FIELDS)))
+
+
+def catalog_digest(entry: Any) -> str:
+    """Digest of one catalog entry."""
+    return sha256_text(canonical_json(_pick(entry, CATALOG_FIELDS)))
 
 
 def entry_hash(

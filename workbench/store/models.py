@@ -136,6 +136,81 @@ class CollectionRun(SQLModel, table=True):
     actor: str = Field(max_length=256)
 
 
+class ExchangePacket(SQLModel, table=True):
+    """A signed packet this workspace issued or imported: a vendor's SRM packet or a customer's response."""
+
+    __tablename__ = "exchange_packet"
+
+    #: the packet's own id (from its body)
+    id: str = Field(primary_key=True, max_length=36)
+    #: ``srm-packet`` or ``srm-response``
+    kind: str = Field(max_length=16)
+    #: ``issued`` (written here) or ``imported`` (read from another workspace)
+    direction: str = Field(max_length=8)
+    #: the issuing workspace's id, organisation and system
+    issuer_workspace_id: str = Field(max_length=36)
+    issuer_organisation: str = Field(default="", max_length=200)
+    issuer_system: str = Field(default="", max_length=200)
+    #: for a response: the id of the packet it answers
+    in_response_to: str | None = Field(default=None, max_length=36)
+    created_at: datetime = _instant()
+    recorded_at: datetime = _instant()
+    recorded_by: str = Field(max_length=256)
+    #: SHA-256 of the canonical JSON of the packet body, and of the signer's certificate (DER)
+    body_sha256: str = Field(max_length=64)
+    signer_fingerprint: str = Field(max_length=64)
+    #: the canonical JSON body of an SRM packet (its rows); empty for a response (its answers became evidence)
+    body: str = Field(default="")
+
+
+class ExchangeAnswer(SQLModel, table=True):
+    """One answer of an imported customer response, and the evidence record it became."""
+
+    __tablename__ = "exchange_answer"
+
+    response_id: str = Field(foreign_key="exchange_packet.id", primary_key=True, max_length=36)
+    control_id: str = Field(primary_key=True, max_length=16)
+    #: the customer workspace that answered (the same control answered twice by one customer is a conflict)
+    customer_workspace_id: str = Field(max_length=36)
+    evidence_id: str = Field(foreign_key="evidence.id", max_length=36)
+    #: SHA-256 of the canonical JSON of the answer as the customer signed it
+    answer_sha256: str = Field(max_length=64)
+
+
+class Attestation(SQLModel, table=True):
+    """A customer's statement that it performs its part of a control, sent back in its response."""
+
+    __tablename__ = "attestation"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    control_id: str = Field(max_length=16)
+    #: the vendor packet whose row this attests to
+    packet_id: str | None = Field(default=None, max_length=36)
+    text: str
+    attested_at: datetime = _instant()
+    attested_by: str = Field(max_length=256)
+
+
+class CatalogEntry(SQLModel, table=True):
+    """A framework, control or mapping this workspace adds to the packaged library (from an import or a packet)."""
+
+    __tablename__ = "catalog_entry"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    #: ``framework``, ``control`` or ``mapping``
+    kind: str = Field(max_length=16)
+    #: the framework id, the control id, or ``CONTROL>FRAMEWORK:REQUIREMENT`` for a mapping
+    key: str = Field(max_length=512)
+    #: canonical JSON in the shape of the YAML files (a FrameworkFile, a ControlSpec, or a mapping object)
+    body: str
+    #: what added it: ``srm-import``, ``ccm-import``, ``vendor-packet`` ...
+    source: str = Field(max_length=32)
+    #: where it came from: a file name, a packet id
+    origin: str = Field(default="", max_length=512)
+    created_at: datetime = _instant()
+    created_by: str = Field(max_length=256)
+
+
 class LedgerEntry(SQLModel, table=True):
     """One link of the append-only hash chain over every write."""
 
@@ -154,11 +229,15 @@ class LedgerEntry(SQLModel, table=True):
 
 
 __all__ = [
+    "Attestation",
+    "CatalogEntry",
     "CollectionRun",
     "ControlException",
     "Evidence",
     "EvidenceBlob",
     "EvidenceControl",
+    "ExchangeAnswer",
+    "ExchangePacket",
     "LedgerEntry",
     "OwnershipChange",
     "UTCDateTime",

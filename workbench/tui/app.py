@@ -12,8 +12,10 @@ from textual.screen import Screen
 from workbench.tui.base import StatusCache
 from workbench.tui.controls import ControlDetailScreen, ControlsScreen
 from workbench.tui.dashboard import DashboardScreen
+from workbench.tui.evidence import EvidenceListScreen
 from workbench.tui.help import HelpScreen
 from workbench.tui.matrix import MatrixScreen
+from workbench.tui.requirements import RequirementsScreen
 from workbench.workspace import Workspace, open_workspace
 
 
@@ -26,6 +28,7 @@ class WorkbenchApp(App[None], StatusCache):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("d", "dashboard", "Dashboard", id="app.dashboard"),
         Binding("c", "controls", "Controls", id="app.controls"),
+        Binding("f", "requirements", "Frameworks", id="app.requirements"),
         Binding("m", "matrix", "Matrix", id="app.matrix"),
         Binding("g", "collect", "Collect", id="app.collect"),
         Binding("p", "reports", "Reports", id="app.reports"),
@@ -53,9 +56,26 @@ class WorkbenchApp(App[None], StatusCache):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
 
-    def action_controls(self, framework_id: str | None = None) -> None:
+    def action_controls(
+        self, framework_id: str | None = None, status: str | None = None, owner: str | None = None
+    ) -> None:
         name = f"controls:{framework_id or 'all'}"
-        self._push_kept(name, lambda: ControlsScreen(self.workspace, framework_id))
+        if self.is_screen_installed(name) and self.get_screen(name) not in self.screen_stack:
+            kept = self.get_screen(name)
+            assert isinstance(kept, ControlsScreen)  # noqa: S101 - only this screen is installed by that name
+            kept.filter_to(status, owner)
+        self._push_kept(name, lambda: ControlsScreen(self.workspace, framework_id, status=status, owner=owner))
+
+    def action_requirements(self, framework_id: str | None = None) -> None:
+        """A framework's requirements and the controls that meet each (the first framework when none is named)."""
+        chosen = framework_id or next(iter(self.workspace.catalog.frameworks))
+        name = "requirements"
+        if self.is_screen_installed(name) and self.get_screen(name) not in self.screen_stack:
+            kept = self.get_screen(name)
+            assert isinstance(kept, RequirementsScreen)  # noqa: S101 - only this screen is installed by that name
+            if kept.framework_id != chosen:
+                kept.show_framework(chosen)
+        self._push_kept(name, lambda: RequirementsScreen(self.workspace, chosen))
 
     def action_matrix(self) -> None:
         self.push_screen(MatrixScreen(self.workspace))
@@ -91,8 +111,14 @@ class WorkbenchApp(App[None], StatusCache):
             return
         self.push_screen(name)
 
-    def on_dashboard_screen_framework_chosen(self, message: DashboardScreen.FrameworkChosen) -> None:
-        self.action_controls(message.framework_id)
+    def on_dashboard_screen_count_chosen(self, message: DashboardScreen.CountChosen) -> None:
+        self.action_controls(message.framework_id, message.status, message.owner)
+
+    def on_dashboard_screen_requirements_chosen(self, message: DashboardScreen.RequirementsChosen) -> None:
+        self.action_requirements(message.framework_id)
+
+    def on_dashboard_screen_run_chosen(self, message: DashboardScreen.RunChosen) -> None:
+        self.push_screen(EvidenceListScreen(self.workspace, run_id=message.run_id, result=message.result))
 
     def on_controls_screen_control_chosen(self, message: ControlsScreen.ControlChosen) -> None:
         self.open_control(message.control_id)
@@ -106,6 +132,11 @@ class WorkbenchApp(App[None], StatusCache):
                 f"controls: {framework.title}",
                 f"The controls mapped to {framework.title}",
                 lambda framework_id=framework.id: self.action_controls(framework_id),
+            )
+            yield SystemCommand(
+                f"requirements: {framework.title}",
+                f"Each requirement of {framework.title} and the controls that meet it",
+                lambda framework_id=framework.id: self.action_requirements(framework_id),
             )
         yield SystemCommand(
             "help: keys and areas", "What each area does and the keys that work everywhere", self.action_help

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from rich.cells import cell_len
 from textual.screen import Screen
+from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
@@ -11,15 +16,19 @@ from workbench.tui.errors import ErrorModal
 
 
 class StatusCache:
-    """What the app remembers between screens: the statuses the dashboard read, until something is written."""
+    """What the app remembers between screens until something is written: the statuses the dashboard read, and
+    the controls read ahead while the cursor rests on them in a list (control id -> what the control screen shows).
+    """
 
     statuses: dict[str, ControlStatus] | None = None
+    details: dict[str, Any] | None = None
 
 
 def forget_statuses(app: object) -> None:
-    """Something was written: the next list or dashboard reads the statuses afresh."""
+    """Something was written: the next list, dashboard or control reads afresh."""
     if isinstance(app, StatusCache):
         app.statuses = None
+        app.details = None
 
 
 class WorkbenchScreen(Screen[None]):
@@ -40,3 +49,19 @@ def error_modal(error: BaseException) -> ErrorModal:
         f"{type(error).__name__}: {error}\n\nNothing was written. Run the same action with the CLI and "
         "WORKBENCH_DEBUG=1 for the details, and please report it.",
     )
+
+
+def fill_table(table: DataTable[Any], labels: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]) -> None:
+    """Replace a table's columns and rows, each column as wide as its widest cell, the cursor kept where it was.
+
+    DataTable measures auto-width columns only once the app is idle; a header drawn before then keeps the narrow
+    widths until the next repaint. Widths given up front are right at once (and in every snapshot).
+    """
+    cursor = table.cursor_coordinate
+    table.clear(columns=True)
+    for index, label in enumerate(labels):
+        table.add_column(label, width=max([cell_len(label), *(cell_len(cells[index]) for _, cells in rows)]))
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if rows:
+        table.cursor_coordinate = cursor  # kept inside the table by DataTable

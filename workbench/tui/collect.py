@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
+from textual.timer import Timer
+from textual.widgets import Button, Header, Input, Label, ProgressBar, Static
 
+from workbench.clock import utc_now
 from workbench.collectors.aws.runner import Progress
 from workbench.errors import InputError
 from workbench.services.collection import CollectOptions, RunSummary, check_role_arn, collect_aws, resolve_regions
 from workbench.tui.base import WorkbenchScreen, forget_statuses
+from workbench.tui.keybar import KeyBar
 from workbench.workspace import Workspace
+
+#: what runs a collection: ``collect_aws``, or a stand-in with its signature (tests drive the screen with one)
+Collector = Callable[..., RunSummary]
 
 
 class CollectScreen(WorkbenchScreen):
-    """Run ``collect aws`` in a thread worker; the screen stays responsive and can cancel the run."""
+    """Run ``collect aws`` in a thread worker; the screen stays responsive and can cancel the run.
+
+    The collector and both clocks can be passed in: the elapsed time comes from ``clock`` (seconds, monotonic) and
+    the start time from ``now``, so a test can show a run in progress exactly the same way every time.
+    """
 
     BINDINGS = [
         Binding("ctrl+r", "run", "Run collection", id="collect.run"),
@@ -26,12 +39,26 @@ class CollectScreen(WorkbenchScreen):
         Binding("escape", "back", "Back", id="collect.back"),
     ]
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        collector: Collector = collect_aws,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
+        self.collector = collector
+        self.clock = clock
+        self.now = now
         self.cancel = threading.Event()
         self.running = False
         self.summary: RunSummary | None = None
+        self.started_at: datetime | None = None
+        self.started = 0.0
+        self.progress: Progress | None = None
+        self.ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -50,7 +77,7 @@ class CollectScreen(WorkbenchScreen):
         yield ProgressBar(id="collect-progress", show_eta=False)
         yield Static("Ready. Credentials come only from boto3's standard chain.", id="collect-status", markup=False)
         yield Static("", id="collect-summary", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def options(self) -> CollectOptions:
         """Read the fields into collection options.
@@ -88,13 +115,17 @@ class CollectScreen(WorkbenchScreen):
         self.query_one("#collect-run", Button).disabled = True
         self.query_one("#collect-summary", Static).update("")
         self.query_one("#collect-status", Static).update("Connecting to AWS ...")
+        self.started_at = self.now()
+        self.started = self.clock()
+        self.progress = None
+        self.ticker = self.set_interval(1.0, self._show_state)  # the elapsed time moves on between tasks too
         self.collect(options)
 
     @work(thread=True, exclusive=True, group="collect", exit_on_error=False)
     def collect(self, options: CollectOptions) -> RunSummary:
         """The run, off the UI thread; progress comes back as calls on the UI thread."""
         try:
-            summary = collect_aws(
+            summary = self.collector(
                 self.workspace,
                 options,
                 progress=lambda state: self.app.call_from_thread(self.show_progress, _copy(state)),
@@ -106,12 +137,23 @@ class CollectScreen(WorkbenchScreen):
         return summary
 
     def show_progress(self, state: Progress) -> None:
+        self.progress = state
         bar = self.query_one("#collect-progress", ProgressBar)
         bar.update(total=max(state.total, 1), progress=state.done)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """The counts of the newest progress, with the start time and the elapsed time."""
+        state = self.progress
+        if state is None or self.started_at is None:
+            return
         counts = state.results
+        elapsed = max(0, int(self.clock() - self.started))
         self.query_one("#collect-status", Static).update(
             f"{state.done} of {state.total} tasks · pass {counts['pass']} · fail {counts['fail']} · "
-            f"error {counts['error']} · info {counts['info']}" + (f" · {state.current}" if state.current else "")
+            f"error {counts['error']} · info {counts['info']}\n"
+            f"Started {self.started_at:%H:%M:%S} UTC, {elapsed // 60}:{elapsed % 60:02d} elapsed"
+            + (f" · last finished: {state.current}" if state.current else "")
         )
 
     def show_summary(self, summary: RunSummary) -> None:
@@ -127,6 +169,9 @@ class CollectScreen(WorkbenchScreen):
         )
 
     def _stopped(self) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
         status = self.query_one("#collect-status", Static)
         if str(status.render()).startswith("Connecting"):
             status.update("The run did not start; nothing was recorded.")
@@ -146,6 +191,9 @@ class CollectScreen(WorkbenchScreen):
     @on(Button.Pressed, "#collect-cancel")
     def cancel_pressed(self) -> None:
         self.action_cancel_run()
+
+    def on_unmount(self) -> None:
+        self.cancel.set()  # the app is closing during a run: stop it, keeping what was recorded
 
     def action_back(self) -> None:
         if self.running:

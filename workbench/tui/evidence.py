@@ -1,4 +1,5 @@
-"""One evidence record: what it says, its attachments and the raw API responses it was judged on."""
+"""Evidence in the app: one record in full (its attachments and the raw API responses it was judged on), and the list
+of records behind a number, such as a collection run's failures."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
-from workbench.services.evidence import EvidenceView, get_evidence
-from workbench.tui.base import WorkbenchScreen
+from workbench.services.evidence import EvidenceRow, EvidenceView, get_evidence, list_evidence
+from workbench.tui.base import WorkbenchScreen, fill_table
+from workbench.tui.keybar import KeyBar
 from workbench.wording import counted
 from workbench.workspace import Workspace
 
 #: raw payloads larger than this are shown cut (the whole file is in the store and in report bundles)
 PAYLOAD_SHOWN_BYTES = 512 * 1024
+#: how many records a list shows (the CLI's 'evidence list' pages through all of them)
+LIST_SHOWN = 500
+LIST_COLUMNS = ("Evidence", "Observed", "Result", "Check", "Account", "Region", "Resource", "Note")
 
 
 class EvidenceScreen(WorkbenchScreen):
@@ -40,7 +45,7 @@ class EvidenceScreen(WorkbenchScreen):
             yield DataTable(id="evidence-blobs", cursor_type="row", zebra_stripes=True)
             yield Static("Raw payload", classes="section-title", id="evidence-payload-title")
             yield Static("", id="evidence-payload")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = f"evidence {self.evidence_id[:8]}"
@@ -89,6 +94,71 @@ class EvidenceScreen(WorkbenchScreen):
         title = self.query_one("#evidence-payload-title", Static)
         title.update(f"Raw payload ({counted(len(view.blobs), 'file')} attached)" if payload else "No raw payload")
         self.query_one("#evidence-payload", Static).update(Syntax(payload, "json", word_wrap=True) if payload else "")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class EvidenceListScreen(WorkbenchScreen):
+    """The evidence a collection run recorded, or only its records of one result; Enter opens a record."""
+
+    AUTO_FOCUS = "#evidence-list"
+
+    BINDINGS = [Binding("escape", "back", "Back", id="evidence_list.back")]
+
+    def __init__(self, workspace: Workspace, *, run_id: str, result: str | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.run_id = run_id
+        self.result = result
+        #: the ids listed, newest first, once loaded
+        self.evidence_ids: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading ...", id="evidence-list-heading")
+        yield DataTable(id="evidence-list", cursor_type="row", zebra_stripes=True)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"collection run {self.run_id[:8]}"
+        self.load()
+
+    @work(thread=True, exclusive=True, group="evidence-list", exit_on_error=False)
+    def load(self) -> None:
+        rows, total = list_evidence(self.workspace, run_id=self.run_id, result=self.result, limit=LIST_SHOWN)
+        self.app.call_from_thread(self.show, rows, total)
+
+    def show(self, rows: list[EvidenceRow], total: int) -> None:
+        self.evidence_ids = [row.id for row in rows]
+        which = f"with result [b]{self.result}[/b]" if self.result else "of every result"
+        shown = f"; the newest {LIST_SHOWN} shown" if total > LIST_SHOWN else ""
+        self.query_one("#evidence-list-heading", Static).update(
+            f"Evidence of collection run {self.run_id[:8]} {which}: {counted(total, 'record')}{shown}"
+        )
+        lines = [
+            (
+                row.id[:8],
+                f"{row.observed_at:%Y-%m-%d %H:%M}",
+                row.result,
+                row.check_id or row.source,
+                row.account,
+                row.region or "global",
+                row.resource,
+                row.note[:80],
+            )
+            for row in rows
+        ]
+        fill_table(
+            self.query_one("#evidence-list", DataTable),
+            LIST_COLUMNS,
+            [(row.id, line) for row, line in zip(rows, lines, strict=True)],
+        )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.app.push_screen(EvidenceScreen(self.workspace, str(event.row_key.value)))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -15,12 +15,17 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
 
 ## Areas
 
-- **Dashboard** (`d`): per framework, the requirements mapped and the controls by status and by owner.
-  Select a framework (`Enter`) to list its controls.
+- **Dashboard** (`d`): per framework and for every control, the requirements mapped and the controls by
+  status and by owner, and the evidence of the last collection run by result. Every number opens the list
+  behind it: move to it with the arrows (`tab` to the next table) and press `Enter`, or click it.
 - **Controls** (`c`): every control with its owner and status. `/` and typing narrow the list (`Enter`
-  there opens the only match); `Enter` on a row opens the control: its description, each side's part, its
-  status with the reason, the requirements it meets in every framework, its evidence (newest first) and its
-  exceptions.
+  there opens the only match); a number from the dashboard lists only the controls of its status or owner
+  (`x` clears that); `Enter` on a row opens the control: its description, each side's part, its status with
+  the reason, the requirements it meets in every framework, its evidence grouped by scope (account, region,
+  resource; manual evidence on its own), newest first, and its exceptions.
+- **Frameworks** (`f`): a framework's requirements in order, each with how many controls meet it and the worst
+  status among them ("unmet" when none does); the controls of the requirement under the cursor are listed
+  below (`Enter` moves there, `Enter` again opens one). `[` and `]` go to the other frameworks.
 
 - **Matrix** (`m`): the shared-responsibility matrix, every control under each area with a vendor and a
   customer column. `o` moves the selected control's owner on (vendor, customer, shared, third party, vendor
@@ -42,7 +47,7 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
 | --- | --- |
 | `?` | this help |
 | `ctrl+p` | the command palette: every action by name |
-| `d` / `c` / `m` | dashboard / controls / matrix |
+| `d` / `c` / `f` / `m` | dashboard / controls / frameworks and their requirements / matrix |
 | `g` / `p` | collect from AWS / reports |
 | `escape` | back |
 | `q` | quit |

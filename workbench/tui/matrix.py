@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from workbench.catalog import OWNERS
 from workbench.services.ownership import Responsibility, responsibilities, set_owner
 from workbench.tui.base import WorkbenchScreen, forget_statuses
+from workbench.tui.keybar import KeyBar
 from workbench.wording import OWNER_LABEL
 from workbench.workspace import Workspace
 
@@ -66,7 +67,7 @@ class MatrixScreen(WorkbenchScreen):
         yield Header()
         yield Static("Shared-responsibility matrix", id="matrix-heading")
         yield DataTable(id="matrix-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#matrix-table", DataTable)

@@ -9,13 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, ProgressBar, Select, Static
 
 from workbench.errors import WorkbenchError
 from workbench.reports.options import AUDIENCES, ReportKind, ReportOptions, parse_as_of
 from workbench.reports.pipeline import ReportResult, render_report
 from workbench.reports.verification import ReportVerification, verify_report
 from workbench.tui.base import WorkbenchScreen
+from workbench.tui.keybar import KeyBar
 from workbench.workspace import Workspace
 
 KIND_LABELS = {
@@ -78,7 +79,7 @@ class ReportsScreen(WorkbenchScreen):
             with Horizontal(classes="form-buttons"):
                 yield Button("Verify (ctrl+v)", id="report-verify")
         yield Static("", id="verify-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def options(self) -> ReportOptions:
         """Read the fields. Raises InputError for an as-of that is not a date or lies in the future."""
