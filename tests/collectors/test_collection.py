@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import NoCredentialsError
@@ -93,14 +94,14 @@ def test_every_result_is_evidence_and_the_run_is_summarised(workspace: Workspace
 
 @pytest.mark.usefixtures("aws")
 def test_access_denied_on_one_service_is_recorded_and_the_run_completes(workspace: Workspace) -> None:
-    base = open_base_session(None, "us-east-1")
+    session = boto3.Session(region_name="us-east-1")
 
     def deny(**_kwargs: Any) -> AWSResponse:
         return _error_response(403, {"code": "AccessDenied", "message": "not authorised"}, xml=True)
 
-    base.session.events.register_first("before-send.iam", deny)
+    session.events.register_first("before-send.iam", deny)
     summary = collect_aws(
-        workspace, CollectOptions(regions=["us-east-1"], checks=["iam"], workers=2), base_session=base
+        workspace, CollectOptions(regions=["us-east-1"], checks=["iam"], workers=2), base_session=session
     )
     assert summary.status == "completed"
     iam_checks = [c for c in implemented_checks().values() if c.service == "iam"]
@@ -114,7 +115,7 @@ def test_access_denied_on_one_service_is_recorded_and_the_run_completes(workspac
 
 @pytest.mark.usefixtures("aws")
 def test_throttling_recovers_through_adaptive_retries(workspace: Workspace) -> None:
-    base = open_base_session(None, "us-east-1")
+    session = boto3.Session(region_name="us-east-1")
     throttled = {"count": 0}
 
     def throttle(**_kwargs: Any) -> AWSResponse | None:
@@ -123,11 +124,11 @@ def test_throttling_recovers_through_adaptive_retries(workspace: Workspace) -> N
             return _error_response(400, {"code": "Throttling", "message": "Rate exceeded"}, xml=True)
         return None  # let moto answer
 
-    base.session.events.register_first("before-send.iam.GetAccountSummary", throttle)
+    session.events.register_first("before-send.iam.GetAccountSummary", throttle)
     summary = collect_aws(
         workspace,
         CollectOptions(regions=["us-east-1"], checks=["aws.iam.root_mfa_enabled"], workers=1),
-        base_session=base,
+        base_session=session,
     )
     assert throttled["count"] == 2
     assert summary.counts["error"] == 0 and summary.counts["fail"] == 1  # moto's root has no MFA

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from workbench.clock import utc_now
 from workbench.collectors.aws.runner import GLOBAL_REGION, ProgressCallback, TaskResult, execute, plan
 from workbench.collectors.aws.session import (
@@ -142,7 +144,7 @@ def collect_aws(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     actor: str | None = None,
-    base_session: BaseSession | None = None,
+    base_session: boto3.Session | None = None,
 ) -> RunSummary:
     """Collect evidence from AWS and record every result; return the run's summary.
 
@@ -160,7 +162,9 @@ def collect_aws(
     regions_given = resolve_regions(options.regions)
     config = client_config(options.timeouts, options.workers)
     base_region = regions_given[0] if regions_given else None
-    session = base_session or open_base_session(options.profile, base_region or "us-east-1")
+    session = (
+        BaseSession.of(base_session) if base_session else open_base_session(options.profile, base_region or "us-east-1")
+    )
     base = identify(ClientMaker(session, config), "the caller")
     accounts = _assume_roles(base, options.roles, options.workers) if options.roles else [base]
     regions = regions_given or enabled_regions(accounts[0])

@@ -98,32 +98,51 @@ class _BoundProvider(CredentialProvider):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class BaseSession:
-    """The caller's boto3 session, whose clients sign with the bound account's credentials."""
+    """The caller's boto3 session, and the botocore session that makes the run's shared clients from it.
+
+    ``core`` has the caller's settings (profile, region, endpoint and retry configuration) and the very same event
+    hooks (a handler registered on ``session.events`` applies to the run's clients), but its clients sign with
+    BoundCredentials. ``own`` are the caller's credentials, resolved once.
+    """
 
     session: boto3.Session
-    #: the caller's own credentials from the standard chain (None when there are none)
+    core: botocore.session.Session
     own: Credentials | None
     bound: BoundCredentials
+
+    @classmethod
+    def of(cls, session: boto3.Session) -> BaseSession:
+        """Wrap any boto3 session (``open_base_session`` makes one from a profile).
+
+        Raises:
+            InputError: the session's profile does not exist, or its credentials cannot be read.
+        """
+        profile = session.profile_name
+        try:
+            own = session.get_credentials()
+            named = profile if profile in session.available_profiles else None  # boto3 says "default" for none
+        except BotoCoreError as exc:
+            raise InputError(f"AWS profile {profile!r}: {exc}") from None
+        # The caller's session already registered botocore's built-in handlers on its event hooks.
+        core = botocore.session.Session(event_hooks=session.events, include_builtin_handlers=False, profile=named)
+        if session.region_name:
+            core.set_config_variable("region", session.region_name)
+        bound = BoundCredentials()
+        core.register_component("credential_provider", CredentialResolver([_BoundProvider(bound)]))
+        return cls(session, core, own, bound)
 
 
 def open_base_session(profile: str | None, region: str | None) -> BaseSession:
     """A session from boto3's standard chain (profile, environment, SSO, instance role).
 
-    Its own credentials are resolved once here; its clients sign with whatever an account binds (see
-    BoundCredentials). Register event handlers on ``.session.events`` as on any boto3 session.
-
     Raises:
         InputError: the named profile does not exist, or its credentials cannot be read.
     """
-    core = botocore.session.get_session()
     try:
-        session = boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
-        own = core.get_component("credential_provider").load_credentials()
+        session = boto3.Session(profile_name=profile, region_name=region)
     except BotoCoreError as exc:
-        raise InputError(f"AWS profile {profile!r}: {exc}" if profile else f"AWS credentials: {exc}") from None
-    bound = BoundCredentials()
-    core.register_component("credential_provider", CredentialResolver([_BoundProvider(bound)]))
-    return BaseSession(session, own, bound)
+        raise InputError(f"AWS profile {profile!r}: {exc}") from None
+    return BaseSession.of(session)
 
 
 class ClientMaker:
@@ -150,7 +169,7 @@ class ClientMaker:
             with self._lock:
                 client = self._clients.get(key)
                 if client is None:
-                    client = self.base.session.client(service, region_name=region, config=self.config)
+                    client = self.base.core.create_client(service, region_name=region, config=self.config)
                     self._clients[key] = client
                     # The client and its service model live as long as the run: the garbage collector need not
                     # walk them again at every full collection. execute() thaws everything when the run ends.
