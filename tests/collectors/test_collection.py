@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -29,6 +30,7 @@ from workbench.collectors.aws.session import (
     open_base_session,
 )
 from workbench.collectors.registry import implemented_checks, referenced_checks
+from workbench.errors import InputError
 from workbench.services.collection import CollectOptions, collect_aws
 from workbench.services.status import Status, control_statuses
 from workbench.services.verify import verify_workspace
@@ -253,3 +255,21 @@ def test_a_run_leaves_nothing_frozen_from_the_garbage_collector(workspace: Works
     summary = collect_aws(workspace, CollectOptions(regions=["us-east-1"], checks=["ec2", "kms"], workers=4))
     assert summary.status == "completed" and summary.evidence_records > 0
     assert gc.get_freeze_count() == 0  # the run's clients and models can be collected once it is over
+
+
+def test_the_shared_clients_keep_the_callers_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile audit]\nregion = eu-west-1\nretry_mode = standard\n")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[audit]\naws_access_key_id = AKIDAUDIT\naws_secret_access_key = secret\n")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    base = open_base_session("audit", None)
+    assert base.own is not None and base.own.access_key == "AKIDAUDIT"
+    assert base.core.get_scoped_config()["retry_mode"] == "standard"
+    assert base.core.get_config_variable("region") == "eu-west-1"
+    with pytest.raises(InputError, match="'nobody'"):
+        open_base_session("nobody", None)
