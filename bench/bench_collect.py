@@ -1,8 +1,13 @@
 """AWS collection against a moto server with injected latency: concurrent pool against one call at a time.
 
-A moto server (in this process, threaded) answers every request after ``--latency-ms``; ``workbench collect aws``
-runs as a subprocess over N accounts (assume-role) x M regions with every check. Prints wall time, API calls
-and peak RSS for each pool size, and RSS with 1 account against N accounts.
+A moto server (in its own process, threaded) answers every request after ``--latency-ms``; ``workbench collect
+aws`` runs as a subprocess over N accounts (assume-role) x M regions with every check. Prints the median over
+``--repeat`` runs of wall time, CPU, API calls and peak RSS for the pool and for one call at a time, and peak RSS
+with 1 account against N accounts.
+
+moto builds each account's and region's fake backends on their first request (several CPU seconds for 5 x 4):
+one unmeasured warm-up run pays that first, so every measured run, pooled or serial, meets the same warm server.
+Pooled and serial runs alternate, so a burst of load from elsewhere on the machine does not favour one of them.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import argparse
 import json
 import logging
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,8 +41,7 @@ def start_server(latency: float) -> str:
 
     server = make_server("127.0.0.1", 0, slow, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    return f"http://{host}:{port}"
+    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def collect(endpoint: str, workspace: Path, roles: Path, regions: list[str], workers: int) -> dict[str, Any]:
@@ -84,6 +89,12 @@ def collect(endpoint: str, workspace: Path, roles: Path, regions: list[str], wor
     return summary
 
 
+def verify(workspace: Path) -> bool:
+    """Whether ``workbench verify`` accepts the workspace (every record, blob and ledger entry)."""
+    workbench = str(Path(sys.executable).with_name("workbench"))
+    return subprocess.run([workbench, "-w", str(workspace), "verify"], capture_output=True, check=False).returncode == 0
+
+
 def server_cpu_seconds(pid: int) -> float:
     """User + system CPU of the server process so far (from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -108,12 +119,17 @@ def serve(latency: float) -> None:
     threading.Event().wait()
 
 
+def median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(run[key] for run in runs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=5)
     parser.add_argument("--regions", type=int, default=4)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--workers", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3, help="measured runs of each kind (medians are printed)")
     parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:
@@ -125,30 +141,52 @@ def main() -> None:
     assert server.stdout is not None
     endpoint = server.stdout.readline().strip()
     regions = REGIONS[: args.regions]
+    runs: dict[str, list[dict[str, Any]]] = {"small": [], "pooled": [], "serial": []}
     try:
         with tempfile.TemporaryDirectory(prefix="bench-collect-") as scratch:
             root = Path(scratch)
-            small = measured(server, endpoint, root, "one-account", 1, regions, args.workers)
-            pooled = measured(server, endpoint, root, "pooled", args.accounts, regions, args.workers)
-            serial = measured(server, endpoint, root, "serial", args.accounts, regions, 1)
+            cold = measured(server, endpoint, root, "warm-up", args.accounts, regions, args.workers)
+            for n in range(args.repeat):
+                for kind, accounts, workers in (
+                    ("small", 1, args.workers),
+                    ("pooled", args.accounts, args.workers),
+                    ("serial", args.accounts, 1),
+                ):
+                    run = measured(server, endpoint, root, f"{kind}-{n}", accounts, regions, workers)
+                    run["verified"] = verify(root / f"{kind}-{n}")
+                    runs[kind].append(run)
     finally:
         server.terminate()
         server.wait()
+    pooled, serial = runs["pooled"], runs["serial"]
     print(
         f"moto server latency {args.latency_ms:.0f} ms per call; {args.accounts} accounts x {len(regions)} regions; "
-        f"{pooled['checks']} checks, {pooled['tasks']} tasks"
+        f"{pooled[0]['checks']} checks, {pooled[0]['tasks']} tasks; medians of {args.repeat} runs"
     )
-    for label, s in ((f"pool of {args.workers}", pooled), ("one at a time", serial)):
-        print(
-            f"  {label:>14}: {s['wall']:6.1f} s wall; CPU {s['cpu']:4.1f} s in the collector, "
-            f"{s['server_cpu']:4.1f} s in the moto server; {s['api_calls']:5d} API calls, "
-            f"{s['evidence_records']} records, counts {s['counts']}"
-        )
-    print(f"  speed-up: {serial['wall'] / pooled['wall']:.1f}x   (target >= 8x)")
     print(
-        f"  peak RSS of the collect process: 1 account {small['rss_mb']} MiB; "
-        f"{args.accounts} accounts {pooled['rss_mb']} MiB"
+        f"  warm-up (moto builds its backends): {cold['wall']:.1f} s wall; {cold['server_cpu']:.1f} s CPU in the "
+        "moto server (not measured below)"
     )
+    for label, of_kind in ((f"pool of {args.workers}", pooled), ("one at a time", serial)):
+        walls = ", ".join(f"{run['wall']:.1f}" for run in of_kind)
+        print(
+            f"  {label:>14}: {median(of_kind, 'wall'):6.1f} s wall ({walls}); "
+            f"CPU {median(of_kind, 'cpu'):4.1f} s in the collector, {median(of_kind, 'server_cpu'):4.1f} s in the moto "
+            f"server; {median(of_kind, 'api_calls'):.0f} "
+            f"API calls, {of_kind[0]['evidence_records']} records, counts {of_kind[0]['counts']}"
+        )
+    ratios = ", ".join(f"{s['wall'] / p['wall']:.1f}" for p, s in zip(pooled, serial, strict=True))
+    print(f"  speed-up: {median(serial, 'wall') / median(pooled, 'wall'):.1f}x ({ratios})   (target >= 8x)")
+    print(
+        f"  peak RSS of the collect process: 1 account {median(runs['small'], 'rss_mb'):.0f} MiB; "
+        f"{args.accounts} accounts {median(pooled, 'rss_mb'):.0f} MiB (pool), {median(serial, 'rss_mb'):.0f} MiB "
+        "(one at a time)"
+    )
+    outcomes = {(run["evidence_records"], json.dumps(run["counts"], sort_keys=True)) for run in pooled + serial}
+    every_run = [run for of_kind in runs.values() for run in of_kind]
+    if len(outcomes) != 1 or not all(run["status"] == "completed" and run["verified"] for run in every_run):
+        raise SystemExit(f"the runs do not agree, or one did not verify: {sorted(outcomes)}")
+    print(f"  every run completed, recorded the same {pooled[0]['evidence_records']} records and passed verify")
 
 
 if __name__ == "__main__":

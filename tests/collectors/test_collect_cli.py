@@ -131,8 +131,14 @@ def test_two_accounts_three_regions_end_to_end(endpoint: str, tmp_path: Path) ->
     for record in listed["records"]:
         per_account[record["account"]] += 1
     assert all(n > 0 for n in per_account.values())
-    buckets = {r["resource"] for r in listed["records"] if r["check_id"] == "aws.s3.bucket_versioning"}
-    assert "arn:aws:s3:::second-account-data" in buckets
+    # Each account's evidence is that account's own data: the clients are shared, the credentials are not.
+    buckets = {(r["account"], r["resource"]) for r in listed["records"] if r["check_id"] == "aws.s3.bucket_versioning"}
+    assert buckets == {(ACCOUNTS[1], "arn:aws:s3:::second-account-data")}
+    users = {r["account"]: r["note"] for r in listed["records"] if r["check_id"] == "aws.iam.no_iam_users"}
+    assert users == {
+        ACCOUNTS[0]: "1 IAM user(s): ops",
+        ACCOUNTS[1]: "no IAM users: access is through SSO or roles only",
+    }
 
     verified = _workbench("-w", workspace, "verify", "--json", env=env)
     assert verified.returncode == 0, verified.stdout
@@ -199,6 +205,10 @@ def test_plan_groups_checks_by_service_once_per_account_and_region() -> None:
     assert len(keys) == len(set(keys))
     iam_tasks = [t for t in tasks if t.service == "iam"]
     assert [t.region for t in iam_tasks] == ["global", "global"]
+    # the longest tasks (most checks, so most calls one after another) start first, not last
+    sizes = [len(t.checks) for t in tasks]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+    assert {t.service for t in tasks[:4]} == {"iam", "s3"}
 
 
 @pytest.fixture

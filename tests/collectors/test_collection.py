@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import NoCredentialsError
 
 from tests.collectors.conftest import ACCOUNT, client
 from tests.conftest import table_counts
-from workbench.collectors.aws.runner import Progress
-from workbench.collectors.aws.session import Timeouts
+from workbench.collectors.aws.runner import Progress, TaskResult, execute, plan
+from workbench.collectors.aws.session import (
+    AccountSession,
+    ClientMaker,
+    Timeouts,
+    assume_role,
+    client_config,
+    identify,
+    open_base_session,
+)
 from workbench.collectors.registry import implemented_checks, referenced_checks
+from workbench.errors import InputError
 from workbench.services.collection import CollectOptions, collect_aws
 from workbench.services.status import Status, control_statuses
 from workbench.services.verify import verify_workspace
@@ -192,3 +205,71 @@ def test_cancel_stops_and_keeps_what_was_recorded(workspace: Workspace) -> None:
         status = s.connection().exec_driver_sql("SELECT status FROM collection_run").scalar()
     assert status == "cancelled"
     assert verify_workspace(workspace).ok
+
+
+@pytest.mark.usefixtures("aws")
+def test_shared_clients_sign_as_the_account_bound_to_each_thread() -> None:
+    maker = ClientMaker(open_base_session(None, "us-east-1"), client_config(Timeouts(), 8))
+    own = identify(maker, "the caller")
+    other = assume_role(own, "arn:aws:iam::111111111111:role/Audit")
+    assert (own.account_id, other.account_id) == (ACCOUNT, "111111111111")
+    sts = maker.client("sts", "us-east-1")
+
+    def who(account: AccountSession) -> set[str]:
+        with account.bound():
+            return {sts.get_caller_identity()["Account"] for _ in range(5)}
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # both accounts at once, through the one client
+        answers = list(pool.map(who, [own, other] * 8))
+    assert answers == [{ACCOUNT}, {"111111111111"}] * 8
+    # a thread bound to no account has no credentials: it never borrows another account's
+    with pytest.raises(NoCredentialsError):
+        sts.get_caller_identity()
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_clients_made_do_not_grow_with_the_number_of_accounts() -> None:
+    client("s3").create_bucket(Bucket="own-bucket")
+    checks = [c for c in implemented_checks().values() if c.service in ("s3", "ec2", "kms")]
+    made = {}
+    for roles in ((), ("111111111111", "222222222222")):
+        maker = ClientMaker(open_base_session(None, "us-east-1"), client_config(Timeouts(), 4))
+        own = identify(maker, "the caller")
+        accounts = [own] + [assume_role(own, f"arn:aws:iam::{n}:role/Audit") for n in roles]
+        tasks = plan(accounts, ["us-east-1", "eu-west-1"], checks)
+        results: list[TaskResult] = []
+        assert execute(tasks, workers=4, on_results=results.extend)
+        assert len(results) == len(tasks)
+        made[len(accounts)] = maker.clients_made
+    assert made[3] == made[1] < len(tasks)
+    buckets = {
+        r.task.account.account_id: {f.resource for o in r.outcomes for f in o.findings if "s3:::" in f.resource}
+        for r in results
+        if r.task.service == "s3"
+    }
+    assert buckets == {ACCOUNT: {"arn:aws:s3:::own-bucket"}, "111111111111": set(), "222222222222": set()}
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_run_leaves_nothing_frozen_from_the_garbage_collector(workspace: Workspace) -> None:
+    summary = collect_aws(workspace, CollectOptions(regions=["us-east-1"], checks=["ec2", "kms"], workers=4))
+    assert summary.status == "completed" and summary.evidence_records > 0
+    assert gc.get_freeze_count() == 0  # the run's clients and models can be collected once it is over
+
+
+def test_the_shared_clients_keep_the_callers_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile audit]\nregion = eu-west-1\nretry_mode = standard\n")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[audit]\naws_access_key_id = AKIDAUDIT\naws_secret_access_key = secret\n")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    base = open_base_session("audit", None)
+    assert base.own is not None and base.own.access_key == "AKIDAUDIT"
+    assert base.core.get_scoped_config()["retry_mode"] == "standard"
+    assert base.core.get_config_variable("region") == "eu-west-1"
+    with pytest.raises(InputError, match="'nobody'"):
+        open_base_session("nobody", None)

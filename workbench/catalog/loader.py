@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from workbench.catalog.model import Catalog, Control, Framework, Requirement
-from workbench.catalog.schema import CHECK_ID, ControlFile, ControlSpec, FrameworkFile
+from workbench.catalog.schema import CHECK_ID, ControlFile, ControlSpec, FrameworkFile, RequirementSpec
 from workbench.catalog.yamlsource import LineDict, LineList, line_of, load_yaml_with_lines
 from workbench.errors import CatalogError
 from workbench.resources import controls_dir
@@ -96,28 +96,8 @@ def _load_framework(path: Path) -> Framework:
                 f"{path}:{line}: requirement {spec.id!r} names parent {spec.parent!r}, which is not defined above it"
             )
         seen[spec.id] = line
-        requirements.append(
-            Requirement(
-                framework_id=parsed.framework.id,
-                id=spec.id,
-                title=spec.title,
-                kind=spec.kind,
-                parent=spec.parent,
-                text=" ".join(spec.text.split()),
-                attributes=dict(spec.attributes),
-            )
-        )
-    meta = parsed.framework
-    return Framework(
-        id=meta.id,
-        title=meta.title,
-        version=meta.version,
-        source=meta.source,
-        notice=meta.notice,
-        coverage=meta.coverage,
-        requirements=tuple(requirements),
-        _by_id={r.id: r for r in requirements},
-    )
+        requirements.append(_requirement(parsed.framework.id, spec))
+    return _framework(parsed, requirements)
 
 
 def _load_controls(path: Path, frameworks: dict[str, Framework], known: dict[str, Control]) -> list[Control]:
@@ -151,21 +131,49 @@ def _load_controls(path: Path, frameworks: dict[str, Framework], known: dict[str
                         f"{path}:{line_of(raw, ['maps', framework_id, position])}: {framework_id} has no requirement "
                         f"{requirement_id!r}"
                     )
-        loaded.append(
-            Control(
-                id=spec.id,
-                title=spec.title,
-                domain=spec.domain,
-                description=" ".join(spec.description.split()),
-                owner=spec.owner,
-                vendor_part=" ".join(spec.vendor_part.split()),
-                customer_part=" ".join(spec.customer_part.split()),
-                cadence=spec.cadence,
-                checks=tuple(spec.checks),
-                maps={fid: tuple(dict.fromkeys(rids)) for fid, rids in spec.maps.items() if rids},
-            )
-        )
+        loaded.append(_control(spec))
     return loaded
+
+
+def _requirement(framework_id: str, spec: RequirementSpec) -> Requirement:
+    return Requirement(
+        framework_id=framework_id,
+        id=spec.id,
+        title=spec.title,
+        kind=spec.kind,
+        parent=spec.parent,
+        text=" ".join(spec.text.split()),
+        attributes=dict(spec.attributes),
+    )
+
+
+def _framework(parsed: FrameworkFile, requirements: list[Requirement]) -> Framework:
+    meta = parsed.framework
+    return Framework(
+        id=meta.id,
+        title=meta.title,
+        version=meta.version,
+        source=meta.source,
+        notice=meta.notice,
+        coverage=meta.coverage,
+        requirements=tuple(requirements),
+        _by_id={r.id: r for r in requirements},
+    )
+
+
+def _control(spec: ControlSpec) -> Control:
+    return Control(
+        id=spec.id,
+        title=spec.title,
+        domain=spec.domain,
+        description=" ".join(spec.description.split()),
+        owner=spec.owner,
+        vendor_part=" ".join(spec.vendor_part.split()),
+        customer_part=" ".join(spec.customer_part.split()),
+        cadence=spec.cadence,
+        checks=tuple(spec.checks),
+        maps={fid: tuple(dict.fromkeys(rids)) for fid, rids in spec.maps.items() if rids},
+    )
 
 
 def extend_catalog(
@@ -200,28 +208,8 @@ def extend_catalog(
                     f"{spec.parent!r}, which is not defined before it"
                 )
             seen.add(spec.id)
-            requirements.append(
-                Requirement(
-                    framework_id=parsed.framework.id,
-                    id=spec.id,
-                    title=spec.title,
-                    kind=spec.kind,
-                    parent=spec.parent,
-                    text=" ".join(spec.text.split()),
-                    attributes=dict(spec.attributes),
-                )
-            )
-        meta = parsed.framework
-        all_frameworks[meta.id] = Framework(
-            id=meta.id,
-            title=meta.title,
-            version=meta.version,
-            source=meta.source,
-            notice=meta.notice,
-            coverage=meta.coverage,
-            requirements=tuple(requirements),
-            _by_id={r.id: r for r in requirements},
-        )
+            requirements.append(_requirement(parsed.framework.id, spec))
+        all_frameworks[parsed.framework.id] = _framework(parsed, requirements)
 
     def check_target(control_id: str, framework_id: str, requirement_id: str) -> None:
         framework = all_frameworks.get(framework_id)
@@ -242,18 +230,7 @@ def extend_catalog(
         for framework_id, requirement_ids in control_spec.maps.items():
             for requirement_id in requirement_ids:
                 check_target(control_spec.id, framework_id, requirement_id)
-        all_controls[control_spec.id] = Control(
-            id=control_spec.id,
-            title=control_spec.title,
-            domain=control_spec.domain,
-            description=" ".join(control_spec.description.split()),
-            owner=control_spec.owner,
-            vendor_part=" ".join(control_spec.vendor_part.split()),
-            customer_part=" ".join(control_spec.customer_part.split()),
-            cadence=control_spec.cadence,
-            checks=tuple(control_spec.checks),
-            maps={fid: tuple(dict.fromkeys(rids)) for fid, rids in control_spec.maps.items() if rids},
-        )
+        all_controls[control_spec.id] = _control(control_spec)
     for control_id, framework_id, requirement_id in mappings:
         control = all_controls.get(control_id)
         if control is None:

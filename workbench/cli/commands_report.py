@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.main import Context, pass_context
-from workbench.cli.output import emit_json, json_option
+from workbench.cli.output import emit_json, json_option, print_verification
 from workbench.errors import InputError
 from workbench.reports.bundle import write_bundle
 from workbench.reports.embedded import manifest_of_report
@@ -184,17 +184,12 @@ def verify_report_command_output(pdf: Path, bundle: Path | None, trust: Path | N
     if as_json:
         emit_json(result.as_dict())
         return 0 if result.ok else 1
-    if result.ok:
-        click.echo(f"OK: {pdf}: the signature is intact and covers the whole file")
-        for line in _details(result):
-            click.echo(f"  {line}")
-        return 0
-    click.echo(f"FAILED: {result.problems[0] if result.problems else 'the report does not verify'}", err=True)
-    for problem in result.problems[1:]:
-        click.echo(f"  also: {problem}", err=True)
-    for line in _details(result):
-        click.echo(f"  {line}", err=True)
-    return 1
+    return print_verification(
+        result.ok,
+        f"OK: {pdf}: the signature is intact and covers the whole file",
+        list(result.problems) or ["the report does not verify"],
+        _details(result),
+    )
 
 
 def _details(result: ReportVerification) -> list[str]:

@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 
 from workbench.cli.main import Context, pass_context
-from workbench.cli.output import console, emit_json, json_option, table
+from workbench.cli.output import console, emit_json, json_option, print_verification, table
 from workbench.clock import parse_user_instant
 from workbench.errors import InputError
 from workbench.exchange.packet import PacketCheck, load_signing_key, verify_packet
@@ -290,17 +290,10 @@ def verify_packet_command_output(packet: Path, trust: Path | None, as_json: bool
     if as_json:
         emit_json(result.as_dict())
         return 0 if result.ok else 1
-    if result.ok:
-        click.echo(f"OK: {packet}: the signature over the packet is intact")
-        for line in _details(result):
-            click.echo(f"  {line}")
-        return 0
-    click.echo(f"FAILED: {packet}: {result.problems[0]}", err=True)
-    for problem in result.problems[1:]:
-        click.echo(f"  also: {problem}", err=True)
-    for line in _details(result):
-        click.echo(f"  {line}", err=True)
-    return 1
+    problems = [f"{packet}: {result.problems[0]}", *result.problems[1:]] if result.problems else []
+    return print_verification(
+        result.ok, f"OK: {packet}: the signature over the packet is intact", problems, _details(result)
+    )
 
 
 def _details(result: PacketCheck) -> list[str]:

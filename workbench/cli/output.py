@@ -54,3 +54,21 @@ def styled_status(status: str) -> str:
     """Rich markup for a status word."""
     style = STATUS_STYLE.get(status, "")
     return f"[{style}]{status}[/]" if style else status
+
+
+def print_verification(ok: bool, ok_line: str, problems: list[str], details: list[str]) -> int:
+    """Print the outcome of verifying a file (a report, a packet) and return the exit code: 0 only when it holds.
+
+    The first problem leads on standard error, then the others, then the details (signer, fingerprint, trust).
+    """
+    if ok:
+        click.echo(ok_line)
+        for line in details:
+            click.echo(f"  {line}")
+        return 0
+    click.echo(f"FAILED: {problems[0]}", err=True)
+    for problem in problems[1:]:
+        click.echo(f"  also: {problem}", err=True)
+    for line in details:
+        click.echo(f"  {line}", err=True)
+    return 1

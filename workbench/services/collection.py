@@ -20,6 +20,7 @@ from workbench.clock import utc_now
 from workbench.collectors.aws.runner import GLOBAL_REGION, ProgressCallback, TaskResult, execute, plan
 from workbench.collectors.aws.session import (
     AccountSession,
+    BaseSession,
     ClientMaker,
     Timeouts,
     assume_role,
@@ -161,7 +162,9 @@ def collect_aws(
     regions_given = resolve_regions(options.regions)
     config = client_config(options.timeouts, options.workers)
     base_region = regions_given[0] if regions_given else None
-    session = base_session or open_base_session(options.profile, base_region or "us-east-1")
+    session = (
+        BaseSession.of(base_session) if base_session else open_base_session(options.profile, base_region or "us-east-1")
+    )
     base = identify(ClientMaker(session, config), "the caller")
     accounts = _assume_roles(base, options.roles, options.workers) if options.roles else [base]
     regions = regions_given or enabled_regions(accounts[0])

@@ -46,8 +46,9 @@ class CallRecord:
 class AwsApi:
     """Cached, recorded access to one account in one region.
 
-    ``client_factory(service)`` returns a boto3 client for this account and region; one ``AwsApi`` is used by one
-    worker thread at a time.
+    ``client_factory(service)`` returns a boto3 client for this region; in a run it is shared by every account and
+    signs as the account bound to the calling thread (``AccountSession.bound()``, see BoundCredentials). One
+    ``AwsApi`` is used by one worker thread at a time.
     """
 
     account: str
