@@ -200,3 +200,14 @@ def test_the_kept_control_screen_shows_each_control_afresh(workspace: Workspace,
         assert app.screen.control_id == "IAM-01"
 
     drive(make_app(workspace.path), script)
+
+
+def test_an_empty_workspace_says_what_to_do_next(workspace: Workspace) -> None:
+    async def script(pilot: Pilot[None]) -> None:
+        hint = str(pilot.app.screen.query_one("#dashboard-hint", Static).render())
+        assert "What to do next" in hint and "a  to attach evidence" in hint and "workbench demo" in hint
+        await pilot.press("c")  # the first step it names works
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ControlsScreen)
+
+    drive(make_app(workspace.path), script)

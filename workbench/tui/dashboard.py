@@ -168,8 +168,12 @@ class DashboardScreen(WorkbenchScreen):
         hint = self.query_one("#dashboard-hint", Static)
         if not any(framework.by_status.get("passing", 0) for framework in summary.frameworks):
             hint.update(
-                "No control is passing yet. Add evidence with 'workbench evidence add --control ID --attach FILE' "
-                "or collect it with 'workbench collect aws'; press ? for help."
+                "No control is passing yet. What to do next:\n"
+                "  c  pick a control, then a  to attach evidence (a policy, a screenshot, a review)\n"
+                "  g  collect evidence from your AWS accounts (read-only checks)\n"
+                "  e  import the shared-responsibility matrix you already have (CSV, XLSX, Markdown)\n"
+                "  ?  help on every key;  ctrl+p  every action by name\n"
+                "To see the app with data in it first: 'workbench demo' builds a sample workspace to explore."
             )
         else:
             hint.update("Enter or a click on a number: the list behind it · tab: the next table · ?: help")

@@ -21,7 +21,10 @@ from workbench.workspace import Workspace
 #: raw payloads larger than this are shown cut (the whole file is in the store and in report bundles)
 PAYLOAD_SHOWN_BYTES = 512 * 1024
 #: how many records a list shows (the CLI's 'evidence list' pages through all of them)
+#: the evidence list reads this many records at a time: the first page at once, the next as the cursor nears the end
 LIST_SHOWN = 500
+#: how close to the last row the cursor comes before the next page is read
+PAGE_AHEAD = 20
 LIST_COLUMNS = ("Evidence", "Observed", "Result", "Check", "Account", "Region", "Resource", "Note")
 
 
@@ -111,8 +114,10 @@ class EvidenceListScreen(WorkbenchScreen):
         self.workspace = workspace
         self.run_id = run_id
         self.result = result
-        #: the ids listed, newest first, once loaded
+        #: the ids listed, newest first, as they are read page by page
         self.evidence_ids: list[str] = []
+        self.total = 0
+        self._reading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -125,35 +130,55 @@ class EvidenceListScreen(WorkbenchScreen):
         self.load()
 
     @work(thread=True, exclusive=True, group="evidence-list", exit_on_error=False)
-    def load(self) -> None:
-        rows, total = list_evidence(self.workspace, run_id=self.run_id, result=self.result, limit=LIST_SHOWN)
-        self.app.call_from_thread(self.show, rows, total)
+    def load(self, offset: int = 0) -> None:
+        """Read one page of the run's evidence (from ``offset``) off the UI thread."""
+        rows, total = list_evidence(
+            self.workspace, run_id=self.run_id, result=self.result, limit=LIST_SHOWN, offset=offset
+        )
+        self.app.call_from_thread(self.show, rows, total, offset)
 
-    def show(self, rows: list[EvidenceRow], total: int) -> None:
-        self.evidence_ids = [row.id for row in rows]
+    def show(self, rows: list[EvidenceRow], total: int, offset: int = 0) -> None:
+        self._reading = False
+        if offset != len(self.evidence_ids):
+            return  # a page that no longer fits (read twice): the list stays as it is
+        self.evidence_ids.extend(row.id for row in rows)
+        self.total = total
         which = f"with result [b]{self.result}[/b]" if self.result else "of every result"
-        shown = f"; the newest {LIST_SHOWN} shown" if total > LIST_SHOWN else ""
+        more = len(self.evidence_ids) < total
+        shown = f"; the newest {len(self.evidence_ids):,} read, more as you scroll" if more else ""
         self.query_one("#evidence-list-heading", Static).update(
             f"Evidence of collection run {self.run_id[:8]} {which}: {counted(total, 'record')}{shown}"
         )
         lines = [
             (
-                row.id[:8],
-                f"{row.observed_at:%Y-%m-%d %H:%M}",
-                row.result,
-                row.check_id or row.source,
-                row.account,
-                row.region or "global",
-                row.resource,
-                row.note[:80],
+                row.id,
+                (
+                    row.id[:8],
+                    f"{row.observed_at:%Y-%m-%d %H:%M}",
+                    row.result,
+                    row.check_id or row.source,
+                    row.account,
+                    row.region or "global",
+                    row.resource,
+                    row.note[:80],
+                ),
             )
             for row in rows
         ]
-        fill_table(
-            self.query_one("#evidence-list", DataTable),
-            LIST_COLUMNS,
-            [(row.id, line) for row, line in zip(rows, lines, strict=True)],
-        )
+        table = self.query_one("#evidence-list", DataTable)
+        if offset == 0:
+            fill_table(table, LIST_COLUMNS, lines)
+        else:
+            for key, cells in lines:
+                table.add_row(*cells, key=key)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Near the end of what was read: read the next page."""
+        table = event.data_table
+        near_end = event.cursor_row >= table.row_count - PAGE_AHEAD
+        if near_end and not self._reading and len(self.evidence_ids) < self.total:
+            self._reading = True
+            self.load(len(self.evidence_ids))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
