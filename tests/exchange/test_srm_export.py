@@ -39,6 +39,10 @@ def test_neutralise_prefixes_every_formula_start() -> None:
         assert neutralise(f"{start}1+1") == f"'{start}1+1"
     assert neutralise("Encrypts storage") == "Encrypts storage"
     assert neutralise("") == ""
+    # after whitespace (a space, a newline, a no-break space) a spreadsheet may still read a formula
+    for lead in (" ", "\n", "\u00a0"):
+        assert neutralise(f"{lead}=1+1") == f"'{lead}=1+1"
+    assert neutralise("red \x1b[31malert\x07") == "red [31malert", "no escape sequence reaches a file"
 
 
 def test_xlsx_cell_by_cell(cli: CliRunner, workspace: Workspace, hostile_control: str, tmp_path: Path) -> None:
@@ -68,10 +72,14 @@ def test_xlsx_cell_by_cell(cli: CliRunner, workspace: Workspace, hostile_control
             assert cell.data_type == "s", f"{cell.coordinate} is {cell.data_type}, not text"
     hostile_row = next(r for r in range(2, last + 1) if sheet.cell(r, 1).value == hostile_control)
     assert sheet.cell(hostile_row, 4).value == "shared"
-    assert sheet.cell(hostile_row, 5).value == "'" + HOSTILE["vendor_part"]
-    assert sheet.cell(hostile_row, 6).value == "'" + HOSTILE["customer_part"]
+    # text as it was, marked "quote prefix" so that it stays text when someone edits the cell
+    for column, part in ((5, "vendor_part"), (6, "customer_part")):
+        cell = sheet.cell(hostile_row, column)
+        assert cell.value == HOSTILE[part] and cell.quotePrefix, cell.coordinate
     other_row = next(r for r in range(2, last + 1) if sheet.cell(r, 1).value == control_owned_by("customer"))
-    assert (sheet.cell(other_row, 5).value, sheet.cell(other_row, 6).value) == ("'-2+3", "'@SUM(A1:A9)")
+    assert (sheet.cell(other_row, 5).value, sheet.cell(other_row, 6).value) == ("-2+3", "@SUM(A1:A9)")
+    assert sheet.cell(other_row, 5).quotePrefix and sheet.cell(other_row, 6).quotePrefix
+    assert not sheet.cell(other_row, 2).quotePrefix, "ordinary text is left alone"
     requirements = sheet.cell(2, 7).value
     assert isinstance(requirements, str) and ": " in requirements
     # No cell of the file is a formula: the sheet XML holds no <f> element at all.

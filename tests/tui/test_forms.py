@@ -156,7 +156,7 @@ def test_an_evidence_record_shows_its_raw_payload_as_json(workspace: Workspace) 
         assert isinstance(screen, EvidenceScreen) and screen.evidence_id == record_id
         summary = str(screen.query_one("#evidence-summary", Static).render())
         assert "Result: pass" in summary and "arn:aws:s3:::acme-logs" in summary
-        assert screen.query_one("#evidence-blobs", DataTable).get_row_at(0)[3] == raw.sha256
+        assert str(screen.query_one("#evidence-blobs", DataTable).get_row_at(0)[3]) == raw.sha256
         assert screen.payload == '{\n  "ServerSideEncryptionConfiguration": {}\n}', "pretty-printed JSON"
 
     on_control(workspace, "ENC-01", script)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from tests.tui.helpers import cells, settle
 from workbench.services.evidence import add_manual_evidence
@@ -92,5 +92,60 @@ def test_a_requirement_no_control_meets_is_shown_as_unmet(workspace: Workspace) 
             await settle(pilot)
             rows = cells(app.screen.query_one("#requirements-table", DataTable))
             assert rows == [["R1", "A rule nobody meets", "rule", "none", "unmet"]]
+
+    asyncio.run(run())
+
+
+def test_imported_titles_are_shown_as_they_are_never_as_markup(workspace: Workspace) -> None:
+    """'[/]' in a title would stop a DataTable from drawing; '[link=...]' would become a link."""
+    from workbench.catalog.schema import ControlSpec, FrameworkFile
+    from workbench.services.catalog_entries import add_catalog_entries
+
+    hostile = "Zorp [/] and [link=https://evil.example]click[/link]"
+    add_catalog_entries(
+        workspace,
+        frameworks=[
+            FrameworkFile.model_validate(
+                {
+                    "framework": {"id": "own", "title": f"Own {hostile}", "version": "1"},
+                    "requirements": [{"id": "R1", "title": hostile, "kind": "rule"}],
+                }
+            )
+        ],
+        controls=[
+            ControlSpec.model_validate(
+                {
+                    "id": "OWN-01",
+                    "title": hostile,
+                    "domain": f"Domain {hostile}",
+                    "description": "d",
+                    "owner": "vendor",
+                    "vendor_part": "v",
+                    "customer_part": "c",
+                    "cadence": "annual",
+                    "maps": {"own": ["R1"]},
+                }
+            )
+        ],
+        source="test",
+    )
+
+    async def run() -> None:
+        app = make_app(workspace.path)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await settle(pilot)
+            app.action_controls("own")
+            await settle(pilot)
+            assert cells(app.screen.query_one("#controls-table", DataTable))[0][:2] == ["OWN-01", hostile]
+            app.action_requirements("own")
+            await settle(pilot)
+            assert cells(app.screen.query_one("#requirements-table", DataTable))[0][1] == hostile
+            app.open_control("OWN-01")
+            await settle(pilot)
+            assert hostile in str(app.screen.query_one("#control-domain", Static).render())
+            await pilot.press("d")
+            await settle(pilot)
+            titles = [row[0] for row in cells(app.screen.query_one("#by-status", DataTable))]
+            assert f"Own {hostile}" in titles
 
     asyncio.run(run())

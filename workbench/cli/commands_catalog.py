@@ -16,6 +16,7 @@ from workbench.services.evidence import list_evidence, resolve_control_ids
 from workbench.services.exceptions import exception_as_dict, list_exceptions
 from workbench.services.ownership import responsibilities, set_owner
 from workbench.services.status import STATUS_ORDER, control_status, control_statuses
+from workbench.text import markup_safe as safe
 from workbench.workspace import SETTINGS_NAME
 
 
@@ -54,7 +55,9 @@ def catalog_list(context: Context, as_json: bool) -> None:
         return
     grid = table("id", "framework", "version", "requirements", "controls")
     for row in rows:
-        grid.add_row(row["id"], row["title"], row["version"], str(row["requirements"]), str(row["controls"]))
+        grid.add_row(
+            safe(row["id"]), safe(row["title"]), safe(row["version"]), str(row["requirements"]), str(row["controls"])
+        )
     console().print(grid)
 
 
@@ -91,7 +94,7 @@ def catalog_show(context: Context, framework: str, requirement: str | None, as_j
             emit_json(data)
             return
         out = console()
-        out.print(f"[bold]{found.title} {item.id}[/]: {item.title}")
+        out.print(f"[bold]{safe(found.title)} {safe(item.id)}[/]: {safe(item.title)}")
         for key, value in item.attributes.items():
             out.print(f"  {key}: {value}")
         if item.text:
@@ -100,7 +103,7 @@ def catalog_show(context: Context, framework: str, requirement: str | None, as_j
         out.print()
         out.print(f"Met by {len(control_ids)} control(s):" if control_ids else "[magenta]Not met by any control.[/]")
         for cid in control_ids:
-            out.print(f"  {cid}  {catalog.controls[cid].title}")
+            out.print(f"  {cid}  {safe(catalog.controls[cid].title)}")
         if found.notice:
             out.print(f"\n[dim]{found.notice}[/]")
         return
@@ -118,10 +121,12 @@ def catalog_show(context: Context, framework: str, requirement: str | None, as_j
     if as_json:
         emit_json({"framework": found.id, "title": found.title, "notice": found.notice, "requirements": rows})
         return
-    grid = table("id", "title", "kind", "controls", title=f"{found.title} ({found.version})")
+    grid = table("id", "title", "kind", "controls", title=f"{safe(found.title)} ({safe(found.version)})")
     for row in rows:
         indent = "  " if row["parent"] else ""
-        grid.add_row(indent + row["id"], row["title"], row["kind"], ", ".join(row["controls"]) or "[magenta]none[/]")
+        grid.add_row(
+            indent + safe(row["id"]), safe(row["title"]), row["kind"], ", ".join(row["controls"]) or "[magenta]none[/]"
+        )
     out = console()
     out.print(grid)
     if found.notice:
@@ -140,9 +145,9 @@ def catalog_coverage(context: Context, as_json: bool) -> int:
         out = console()
         for result in results:
             mark = "[green]complete[/]" if not result.unmapped else f"[red]{len(result.unmapped)} unmapped[/]"
-            out.print(f"{result.title} ({result.framework_id}): {result.mapped}/{result.units} mapped, {mark}")
+            out.print(f"{safe(result.title)} ({result.framework_id}): {result.mapped}/{result.units} mapped, {mark}")
             for requirement in result.unmapped:
-                out.print(f"    unmapped: {requirement.id}  {requirement.title}")
+                out.print(f"    unmapped: {safe(requirement.id)}  {safe(requirement.title)}")
     return 0
 
 
@@ -204,7 +209,9 @@ def control_list(
         return
     grid = table("id", "title", "owner", "status", "reason")
     for control, status in rows:
-        grid.add_row(control.id, control.title, status.owner.value, styled_status(status.status.value), status.reason)
+        grid.add_row(
+            control.id, safe(control.title), status.owner.value, styled_status(status.status.value), safe(status.reason)
+        )
     out.print(grid)
     out.print(f"{len(rows)} control(s)")
 
@@ -244,18 +251,18 @@ def control_show(context: Context, control_id: str, as_json: bool) -> None:
         emit_json(data)
         return
     out = console()
-    out.print(f"[bold]{control.id}[/]  {control.title}")
-    out.print(f"[dim]{control.domain}; reviewed {control.cadence}[/]")
-    out.print(control.description)
+    out.print(f"[bold]{control.id}[/]  {safe(control.title)}")
+    out.print(f"[dim]{safe(control.domain)}; reviewed {control.cadence}[/]")
+    out.print(safe(control.description))
     out.print()
     out.print(f"Owner: [bold]{responsibility.owner.value}[/] ({responsibility.origin})")
-    out.print(f"  Vendor's part:   {responsibility.vendor_part}")
-    out.print(f"  Customer's part: {responsibility.customer_part}")
-    out.print(f"Status: {styled_status(status.status.value)}: {status.reason}")
+    out.print(f"  Vendor's part:   {safe(responsibility.vendor_part)}")
+    out.print(f"  Customer's part: {safe(responsibility.customer_part)}")
+    out.print(f"Status: {styled_status(status.status.value)}: {safe(status.reason)}")
     out.print()
     grid = table("framework", "requirement", "title", title="Meets")
     for item in data["requirements"]:
-        grid.add_row(item["framework"], item["id"], item["title"])
+        grid.add_row(item["framework"], safe(item["id"]), safe(item["title"]))
     out.print(grid)
     if control.checks:
         out.print()
@@ -267,7 +274,7 @@ def control_show(context: Context, control_id: str, as_json: bool) -> None:
         )
         for row in evidence:
             scope = " ".join(p for p in (row.account, row.region, row.resource) if p) or row.note[:60]
-            grid.add_row(row.id[:8], f"{row.observed_at:%Y-%m-%d}", row.result, row.source, scope)
+            grid.add_row(row.id[:8], f"{row.observed_at:%Y-%m-%d}", row.result, row.source, safe(scope))
         out.print(grid)
     else:
         out.print("No evidence yet: 'workbench evidence add --control " + control.id + " --attach FILE --note TEXT'")

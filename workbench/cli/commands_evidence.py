@@ -11,6 +11,7 @@ from workbench.cli.output import console, emit_json, json_option, table
 from workbench.clock import parse_user_instant
 from workbench.services.evidence import RESULTS, add_manual_evidence, get_evidence, list_evidence
 from workbench.services.exceptions import add_exception, exception_as_dict, list_exceptions
+from workbench.text import markup_safe as safe
 
 
 @click.group("evidence")
@@ -105,7 +106,7 @@ def evidence_list(
             row.check_id or row.source,
             ", ".join(row.controls),
             str(row.attachments),
-            scope,
+            safe(scope),
         )
     out = console()
     out.print(grid)
@@ -139,15 +140,17 @@ def evidence_show(context: Context, evidence_id: str, as_json: bool) -> None:
         "run_id",
     ):
         if data[key]:
-            out.print(f"  {key.replace('_', ' ')}: {data[key]}")
+            out.print(f"  {key.replace('_', ' ')}: {safe(str(data[key]))}")
     scope = " ".join(v for v in data["scope"].values() if v)
     if scope:
-        out.print(f"  scope: {scope}")
+        out.print(f"  scope: {safe(scope)}")
     out.print(f"  controls: {', '.join(data['controls'])}")
     if data["note"]:
-        out.print(f"  note: {data['note']}")
+        out.print(f"  note: {safe(data['note'])}")
     for blob in view.blobs:
-        out.print(f"  {blob.role}: {blob.name} ({blob.media_type}, {blob.size:,} bytes) sha256:{blob.sha256}")
+        out.print(
+            f"  {blob.role}: {safe(blob.name)} ({safe(blob.media_type)}, {blob.size:,} bytes) sha256:{blob.sha256}"
+        )
 
 
 @click.group("exception")
@@ -189,7 +192,7 @@ def exception_list(context: Context, control: str | None, as_json: bool) -> None
         return
     grid = table("id", "control", "expires", "approver", "rationale")
     for e in exceptions:
-        grid.add_row(e.id[:8], e.control_id, f"{e.expires_at:%Y-%m-%d}", e.approver, e.rationale)
+        grid.add_row(e.id[:8], e.control_id, f"{e.expires_at:%Y-%m-%d}", safe(e.approver), safe(e.rationale))
     console().print(grid)
 
 

@@ -15,6 +15,7 @@ from workbench.errors import InputError
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import summarise
 from workbench.services.verify import verify_workspace
+from workbench.text import markup_safe as safe
 from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
 from workbench.workspace import init_workspace, parse_role
 
@@ -83,7 +84,7 @@ def status_command(context: Context, as_of: str | None, as_json: bool) -> None:
     out = console()
     settings = workspace.settings
     heading = " / ".join(part for part in (settings.organisation, settings.system) if part) or str(workspace.path)
-    out.print(f"[bold]{heading}[/]  ({settings.role} workspace, as of {summary.as_of:%Y-%m-%d %H:%M} UTC)")
+    out.print(f"[bold]{safe(heading)}[/]  ({settings.role} workspace, as of {summary.as_of:%Y-%m-%d %H:%M} UTC)")
     statuses = [s.value for s in STATUS_ORDER]
     grid = table("framework", "mapped", "controls", *(STATUS_LABEL[s] for s in statuses))
     for line in summary.frameworks:

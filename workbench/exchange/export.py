@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,11 +23,14 @@ from workbench.reports.atomic_file import AtomicFile, check_output_path
 from workbench.services.ownership import responsibilities
 from workbench.store.digests import packet_digest
 from workbench.store.models import ExchangePacket, new_id
+from workbench.text import strip_controls
 from workbench.workspace import Workspace, default_actor
 
 FORMATS = ("xlsx", "csv", "json", "oscal")
 COLUMNS = ("Control", "Title", "Area", "Owner", "Vendor part", "Customer part", "Requirements")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: control characters a CSV cell loses (a tab, carriage return or newline is data there)
+_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _OWNER_COLUMN = COLUMNS.index("Owner") + 1
 
 
@@ -123,9 +127,17 @@ def srm_rows(workspace: Workspace) -> list[SrmRow]:
     return rows
 
 
+def looks_like_formula(value: str) -> bool:
+    """True when a spreadsheet program could evaluate ``value``: it starts (after any whitespace) with = + - @, or
+    with a tab or carriage return."""
+    return value.startswith(_FORMULA_PREFIXES) or value.lstrip().startswith(_FORMULA_PREFIXES)
+
+
 def neutralise(value: str) -> str:
-    """Return ``value`` safe for a spreadsheet cell: a leading quote before anything a program would evaluate."""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+    """Return ``value`` safe for a CSV cell: no control characters, and a leading quote before anything a program
+    would evaluate."""
+    cleaned = _CSV_CONTROL.sub("", value)
+    return "'" + cleaned if looks_like_formula(value) or looks_like_formula(cleaned) else cleaned
 
 
 def output_path(out: Path | None, default_name: str, *, force: bool) -> Path:
@@ -184,9 +196,11 @@ def xlsx_bytes(rows: Sequence[SrmRow], *, title: str) -> bytes:
     for index, row in enumerate(rows, start=2):
         for column, value in enumerate(row.cells(), start=1):
             cell = sheet.cell(row=index, column=column)
-            cell.value = neutralise(value)
+            cell.value = strip_controls(value)  # characters XML forbids cannot go into a workbook
             cell.data_type = "s"  # text, never a formula, whatever it looks like
             cell.alignment = wrap
+            if looks_like_formula(value):
+                cell.quotePrefix = True  # and it stays text when someone edits the cell
     widths = (12, 48, 24, 14, 56, 56, 48)
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.errors import InputError
+from workbench.text import strip_controls
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -153,7 +154,7 @@ def _decode(name: str, data: bytes, codec: str, label: str) -> str:
 def _cell(name: str, where: int, value: str) -> str:
     if len(value) > MAX_CELL_CHARS:
         raise InputError(f"{name}: row {where}: a cell of {len(value):,} characters (at most {MAX_CELL_CHARS:,})")
-    return " ".join(value.split())
+    return " ".join(strip_controls(value).split())  # no escape sequence or character XML forbids is kept
 
 
 def _bounded(name: str, rows: Iterable[Row]) -> tuple[Row, ...]:

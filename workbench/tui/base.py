@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellType, RowKey
 from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
 from workbench.services.status import ControlStatus
+from workbench.text import shown
 from workbench.tui.errors import ErrorModal
 
 
@@ -65,3 +68,19 @@ def fill_table(table: DataTable[Any], labels: Sequence[str], rows: Sequence[tupl
         table.add_row(*cells, key=key)
     if rows:
         table.cursor_coordinate = cursor  # kept inside the table by DataTable
+
+
+class PlainTable(DataTable[Any]):
+    """A DataTable whose text cells are shown as they are: DataTable reads a string cell as markup, so a title
+    holding '[/]' (from an imported matrix, say) would fail to draw, and '[link=...]' would become a link. Control
+    characters are shown as '?'."""
+
+    def add_row(
+        self,
+        *cells: CellType,
+        height: int | None = 1,
+        key: str | None = None,
+        label: Text | str | None = None,
+    ) -> RowKey:
+        plain = [Text(shown(cell)) if isinstance(cell, str) else cell for cell in cells]
+        return super().add_row(*plain, height=height, key=key, label=label)

@@ -20,7 +20,8 @@ from workbench.services.exceptions import list_exceptions
 from workbench.services.ownership import Responsibility, responsibilities
 from workbench.services.status import ControlStatus, control_status, control_statuses
 from workbench.store.models import ControlException
-from workbench.tui.base import StatusCache, WorkbenchScreen, forget_statuses
+from workbench.text import markup_safe
+from workbench.tui.base import PlainTable, StatusCache, WorkbenchScreen, forget_statuses
 from workbench.tui.evidence import EvidenceScreen
 from workbench.tui.forms import EvidenceForm, ExceptionForm, OwnerForm
 from workbench.tui.keybar import KeyBar
@@ -77,14 +78,14 @@ class ControlsScreen(WorkbenchScreen):
         yield Header()
         yield Static(self._heading(), id="controls-heading")
         yield Input(placeholder="Filter: id, title, owner or status", id="controls-filter")
-        yield DataTable(id="controls-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="controls-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def _heading(self) -> str:
         if self.framework_id is None:
             heading = "All controls"
         else:
-            heading = f"Controls mapped to {self.workspace.catalog.frameworks[self.framework_id].title}"
+            heading = f"Controls mapped to {markup_safe(self.workspace.catalog.frameworks[self.framework_id].title)}"
         filters = []
         if self.status is not None:
             filters.append(f"status [b]{STATUS_LABEL[self.status]}[/b]")
@@ -327,7 +328,7 @@ class ControlDetailScreen(WorkbenchScreen):
             yield Static("Loading ...", id="control-ownership")
             yield Static("", id="control-status")
             yield Static("Meets", classes="section-title")
-            yield DataTable(id="control-requirements", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="control-requirements", cursor_type="row", zebra_stripes=True)
             yield Static("Evidence", classes="section-title", id="control-evidence-title")
             yield Tree[str | None]("Evidence", id="control-evidence")
             yield Static("", id="control-exceptions", markup=False)
@@ -351,7 +352,7 @@ class ControlDetailScreen(WorkbenchScreen):
         control = self.workspace.catalog.controls[control_id]
         self.sub_title = control_id
         self.query_one("#control-title", Static).update(f"[b]{control.id}[/b]  {_plain(control.title)}")
-        self.query_one("#control-domain", Static).update(f"{control.domain} · reviewed {control.cadence}")
+        self.query_one("#control-domain", Static).update(f"{markup_safe(control.domain)} · reviewed {control.cadence}")
         self.query_one("#control-description", Static).update(control.description)
         self.query_one("#control-ownership", Static).update("Loading ...")
         self.query_one("#control-status", Static).update("")

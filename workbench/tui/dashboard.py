@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Header, Static
 from workbench.catalog import OWNERS
 from workbench.services.status import STATUS_ORDER
 from workbench.services.summary import WorkspaceSummary, summarise
-from workbench.tui.base import StatusCache, WorkbenchScreen, fill_table
+from workbench.tui.base import PlainTable, StatusCache, WorkbenchScreen, fill_table
 from workbench.tui.keybar import KeyBar
 from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
 from workbench.workspace import Workspace
@@ -35,7 +35,7 @@ _REQUIREMENTS_COLUMN = 1
 _OWNER_FROM = 1
 
 
-class CountTable(DataTable[str]):
+class CountTable(PlainTable):
     """A table of counts: one click on a number opens the list behind it (a plain DataTable selects on the second
     click), as Enter does on the cell under the cursor."""
 

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Static
 
 from workbench.services.evidence import EvidenceRow, EvidenceView, get_evidence, list_evidence
-from workbench.tui.base import WorkbenchScreen, fill_table
+from workbench.tui.base import PlainTable, WorkbenchScreen, fill_table
 from workbench.tui.keybar import KeyBar
 from workbench.wording import counted
 from workbench.workspace import Workspace
@@ -45,7 +45,7 @@ class EvidenceScreen(WorkbenchScreen):
         with VerticalScroll(id="evidence-body"):
             yield Static("Loading ...", id="evidence-summary", markup=False)
             yield Static("Attachments", classes="section-title")
-            yield DataTable(id="evidence-blobs", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="evidence-blobs", cursor_type="row", zebra_stripes=True)
             yield Static("Raw payload", classes="section-title", id="evidence-payload-title")
             yield Static("", id="evidence-payload")
         yield KeyBar()
@@ -122,7 +122,7 @@ class EvidenceListScreen(WorkbenchScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading ...", id="evidence-list-heading")
-        yield DataTable(id="evidence-list", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="evidence-list", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:

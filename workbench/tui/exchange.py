@@ -50,7 +50,7 @@ from workbench.exchange.oscal import ResultsExport, export_assessment_results
 from workbench.exchange.packet import load_signing_key
 from workbench.exchange.response import ResponseImport, import_response
 from workbench.store.models import Attestation
-from workbench.tui.base import WorkbenchScreen, forget_statuses
+from workbench.tui.base import PlainTable, WorkbenchScreen, forget_statuses
 from workbench.tui.exchange_import import MatrixImportPane, clean, fill_table, plain
 from workbench.tui.forms import ServiceForm
 from workbench.tui.keybar import KeyBar
@@ -188,7 +188,7 @@ class ExchangeScreen(WorkbenchScreen):
                         yield Input(id="packet-trust", placeholder="The vendor's certificate (optional)")
                         yield Button("Import (ctrl+r)", variant="primary", id="packet-run")
                     yield Static("", id="packet-status", classes="exchange-status", markup=False)
-                    yield DataTable(id="packet-table", cursor_type="row", zebra_stripes=True)
+                    yield PlainTable(id="packet-table", cursor_type="row", zebra_stripes=True)
                 with TabPane("Respond to the vendor", id="tab-respond"):
                     with Horizontal(classes="form-row exchange-row"):
                         yield Input(id="respond-packet", placeholder="Vendor packet id (empty: the newest)")
@@ -201,7 +201,7 @@ class ExchangeScreen(WorkbenchScreen):
                     )
                     yield Button("Respond (ctrl+r)", variant="primary", id="respond-run")
                     yield Static("", id="respond-status", classes="exchange-status", markup=False)
-                    yield DataTable(id="respond-table", cursor_type="row", zebra_stripes=True)
+                    yield PlainTable(id="respond-table", cursor_type="row", zebra_stripes=True)
             else:
                 with TabPane("Import a customer response", id="tab-response"):
                     with Horizontal(classes="form-row exchange-row"):
@@ -209,7 +209,7 @@ class ExchangeScreen(WorkbenchScreen):
                         yield Input(id="response-trust", placeholder="The customer's certificate (optional)")
                         yield Button("Import (ctrl+r)", variant="primary", id="response-run")
                     yield Static("", id="response-status", classes="exchange-status", markup=False)
-                    yield DataTable(id="response-table", cursor_type="row", zebra_stripes=True)
+                    yield PlainTable(id="response-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:

@@ -28,7 +28,7 @@ from workbench.exchange.matrix_import import (
 )
 from workbench.exchange.matrix_layout import CUSTOMER, VENDOR
 from workbench.exchange.tables import read_tables
-from workbench.tui.base import forget_statuses
+from workbench.tui.base import PlainTable, forget_statuses
 from workbench.wording import OWNER_LABEL, counted
 from workbench.workspace import Workspace
 
@@ -179,7 +179,7 @@ class MatrixImportPane(Vertical):
             yield Button("Preview (ctrl+r)", variant="primary", id="import-preview")
             yield Button("Apply (ctrl+s)", id="import-apply", disabled=True)
         yield Static("", id="import-status", classes="exchange-status", markup=False)
-        yield DataTable(id="import-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="import-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="import-row", classes="exchange-status", markup=False)
         yield Static("", id="import-columns", classes="exchange-status", markup=False)
         yield Input(id="import-decide", placeholder="i: the control id the row under the cursor goes to (Enter)")

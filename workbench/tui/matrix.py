@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Header, Static
 
 from workbench.catalog import OWNERS
 from workbench.services.ownership import Responsibility, responsibilities, set_owner
-from workbench.tui.base import WorkbenchScreen, forget_statuses
+from workbench.tui.base import PlainTable, WorkbenchScreen, forget_statuses
 from workbench.tui.keybar import KeyBar
 from workbench.wording import OWNER_LABEL
 from workbench.workspace import Workspace
@@ -66,7 +66,7 @@ class MatrixScreen(WorkbenchScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Shared-responsibility matrix", id="matrix-heading")
-        yield DataTable(id="matrix-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="matrix-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:

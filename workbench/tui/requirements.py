@@ -11,7 +11,8 @@ from textual.widgets import DataTable, Header, Static
 
 from workbench.catalog import Catalog, Framework, Requirement
 from workbench.services.status import ControlStatus, Status, control_statuses
-from workbench.tui.base import StatusCache, WorkbenchScreen
+from workbench.text import markup_safe
+from workbench.tui.base import PlainTable, StatusCache, WorkbenchScreen
 from workbench.tui.keybar import KeyBar
 from workbench.wording import OWNER_LABEL, STATUS_LABEL, counted
 from workbench.workspace import Workspace
@@ -80,9 +81,9 @@ class RequirementsScreen(WorkbenchScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="requirements-heading")
-        yield DataTable(id="requirements-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="requirements-table", cursor_type="row", zebra_stripes=True)
         yield Static("", classes="section-title", id="requirement-controls-title")
-        yield DataTable(id="requirement-controls", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="requirement-controls", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -103,9 +104,10 @@ class RequirementsScreen(WorkbenchScreen):
         self.framework_id = framework_id
         framework = self.workspace.catalog.frameworks[framework_id]
         self.sub_title = framework.title
-        notice = f"\n[dim]{framework.notice}[/dim]" if framework.notice else ""
+        notice = f"\n[dim]{markup_safe(framework.notice)}[/dim]" if framework.notice else ""
         self.query_one("#requirements-heading", Static).update(
-            f"[b]{framework.title}[/b] {framework.version} · {counted(len(framework.requirements), 'requirement')}"
+            f"[b]{markup_safe(framework.title)}[/b] {markup_safe(framework.version)} · "
+            f"{counted(len(framework.requirements), 'requirement')}"
             f" · \\[ and ] for the other frameworks{notice}"
         )
         self.load()
