@@ -136,14 +136,14 @@ def test_caiq_becomes_a_framework_with_its_ownership(workspace: Workspace, cli: 
     try:
         framework = reopened.catalog.frameworks["ccm"]
         by_id = {r.id: r for r in framework.requirements}
-        domain = by_id["ZZA_Q"]
+        domain = by_id["ZZA&Q"]  # the spreadsheet's own ids, ampersand and all
         assert (domain.kind, domain.title) == ("domain", "Widget Assurance & Quality")
-        control = by_id["ZZA_Q-01"]
-        assert (control.kind, control.parent, control.title) == ("control", "ZZA_Q", "Widget reconciliation")
+        control = by_id["ZZA&Q-01"]
+        assert (control.kind, control.parent, control.title) == ("control", "ZZA&Q", "Widget reconciliation")
         assert control.text == "Widgets are reconciled against the ledger."
         assert control.attributes["ccm_id"] == "ZZA&Q-01" and control.attributes["default_owner"] == "vendor"
-        question = by_id["ZZA_Q-02.1"]
-        assert (question.kind, question.parent) == ("question", "ZZA_Q-02")
+        question = by_id["ZZA&Q-02.1"]
+        assert (question.kind, question.parent) == ("question", "ZZA&Q-02")
         assert question.attributes["default_owner"] == "customer"
         assert question.attributes["customer_part"] == "Tenant keeps gadget keys."
         assert question.attributes["caiq_answer"] == "NA"
@@ -200,7 +200,7 @@ def test_an_unreadable_ownership_is_flagged_until_accepted(
     assert snapshot(workspace.path) == before
     accepted = cli("-w", workspace.path, "srm", "import", path, "--accept-flagged")
     assert accepted.code == 0, accepted.err
-    question = open_workspace(workspace.path).catalog.frameworks["ccm"].requirement("ZZA_Q-01.2")
+    question = open_workspace(workspace.path).catalog.frameworks["ccm"].requirement("ZZA&Q-01.2")
     assert question is not None and question.attributes["ownership"] == "Somebody else"
     assert "default_owner" not in question.attributes
 

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workbench.catalog.model import Owner
 
-_ID = r"^[A-Za-z0-9][A-Za-z0-9_.()\-]*$"
+#: requirement ids: CCM's 'A&A-01' keeps its ampersand
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.()&\-]*$"
 CONTROL_ID = r"^[A-Z][A-Z0-9]{1,7}-[0-9]{2,4}$"
 CHECK_ID = r"^[a-z][a-z0-9]*(\.[a-z0-9_]+){2,}$"
 

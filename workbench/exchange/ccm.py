@@ -24,7 +24,7 @@ from workbench.workspace import Workspace, default_actor
 SOURCE = "ccm-import"
 DEFAULT_FRAMEWORK_ID = "ccm"
 _FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_BAD_ID_CHARS = re.compile(r"[^A-Za-z0-9_.()\-]")
+_BAD_ID_CHARS = re.compile(r"[^A-Za-z0-9_.()&\-]")
 
 #: column -> header texts that name it (lower case, brackets and extra spaces removed)
 _COLUMNS: dict[str, tuple[str, ...]] = {
