@@ -413,3 +413,44 @@ def test_a_matrix_with_control_ids_and_titles_is_not_taken_for_a_ccm(
     result = cli("-w", workspace.path, "srm", "import", path, "--decide", "3=new")
     assert result.code == 1 and "the row has no area" in result.err
     assert snapshot(workspace.path) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "owner"),
+    [
+        ("CSP-owned", "vendor"),
+        ("CSC-owned", "customer"),
+        ("Shared CSP and CSC", "shared"),
+        ("Third-party outsourced", "third_party"),
+        ("Shared CSP and 3rd-party", "shared_vendor_third_party"),
+        ("N/A", "not_applicable"),
+        # turned around or hedged: not read, so the row is flagged for a person to decide
+        ("not CSP-owned", None),
+        ("Not shared", None),
+        ("Partially CSP-owned", None),
+        ("Vendor (not customer)", None),
+        ("Customer is not responsible", None),
+        ("Shared CSC and 3rd-party", None),
+    ],
+)
+def test_owner_words_are_read_only_when_they_say_one_thing(text: str, owner: str | None) -> None:
+    from workbench.exchange.matrix_layout import parse_owner_word
+
+    found = parse_owner_word(text)
+    assert (found.value if found else None) == owner
+
+
+def test_a_second_matrix_table_in_the_file_is_named_not_dropped_silently(
+    workspace: Workspace, cli: CliRunner, tmp_path: Path
+) -> None:
+    source = tmp_path / "two.md"
+    source.write_text(
+        "# Matrix\n\n| Category | Security area | Vendor | Customer |\n|---|---|---|---|\n| Net | Firewalls | ✓ | |\n\n"
+        "And for identity:\n\n| Category | Security area | Vendor | Customer |\n|---|---|---|---|\n"
+        "| IAM | SSO | | ✓ |\n",
+        encoding="utf-8",
+    )
+    preview = cli("-w", workspace.path, "srm", "import", source, "--preview", "--json")
+    assert preview.code == 0, preview.err
+    notes = " ".join(preview.json()["notes"])
+    assert "holds 1 more table with a matrix header, which were not read" in notes

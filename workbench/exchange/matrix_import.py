@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from workbench.catalog import Owner
 from workbench.catalog.schema import ControlSpec, FrameworkFile, FrameworkMeta, RequirementSpec
 from workbench.errors import InputError
-from workbench.exchange.matrix_layout import find_layout, read_rows
+from workbench.exchange.matrix_layout import find_layout, other_matrix_tables, read_rows
 from workbench.exchange.matrix_match import IMPORTED_PREFIX, Matcher
 from workbench.exchange.matrix_plan import (
     EXISTING,
@@ -34,6 +34,7 @@ from workbench.exchange.matrix_plan import (
 from workbench.exchange.tables import TableSource, file_sha256, read_tables
 from workbench.services.catalog_entries import add_catalog_entries, next_control_ids
 from workbench.services.ownership import responsibilities, set_owner
+from workbench.wording import counted
 from workbench.workspace import Workspace, default_actor
 
 __all__ = [
@@ -94,6 +95,13 @@ def preview_matrix(
     for placement, control_id in zip(new_rows, new_ids, strict=True):
         placement.control_id = control_id
     notes = list(source.notes)
+    others = other_matrix_tables(source.tables, layout.table)
+    if others:
+        notes.append(
+            f"{path.name} holds {counted(len(others), 'more table')} with a matrix header, which were not read "
+            f"({', '.join(t.name for t in others[:3])}): an import reads the first; put each other one in a file "
+            "of its own to import it"
+        )
     if already:
         notes.append(f"{path.name} was already imported (framework {framework_id}); applying it again is refused")
     return MatrixPreview(path, sha, source, layout, placements, framework_id, already, notes)

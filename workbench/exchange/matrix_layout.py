@@ -4,6 +4,7 @@ and the category carried down to rows that leave it out."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from workbench.catalog import Owner
@@ -128,6 +129,20 @@ def find_layout(tables: list[Table], name: str) -> Layout:
     )
 
 
+def other_matrix_tables(tables: Sequence[Table], chosen: Table) -> list[Table]:
+    """The tables besides ``chosen`` that also have a recognisable matrix header and rows: an import reads one table,
+    and says so when there were more."""
+    found = []
+    for table in tables:
+        if table is chosen:
+            continue
+        for number, cells in table.rows[:HEADER_SEARCH_ROWS]:
+            if _classify_header(table, number, cells) is not None and any(r[0] > number for r in table.rows):
+                found.append(table)
+                break
+    return found
+
+
 @dataclass(frozen=True)
 class Mark:
     """One side's cell: whether it marks the side responsible, and the qualifier in brackets."""
@@ -175,15 +190,25 @@ def looks_like_mark(text: str) -> bool:
     return bool(text.strip()) and mark.present is not None
 
 
+#: words that turn an owner word around or hedge it: such a cell is not read, it is flagged for a person
+_HEDGES = frozenset(
+    {"not", "no", "non", "never", "except", "excluding", "partially", "partly", "partial", "mostly", "unless", "but"}
+)
+
+
 def parse_owner_word(text: str) -> Owner | None:
     """Read an owner word: CSP-owned, customer-owned (CSC-owned), shared, third party (inherited), N/A."""
     lowered = text.lower().replace("-", " ").replace("_", " ").strip()
     words = set(_WORD.findall(lowered))
     if not words and lowered not in {"n/a"}:
         return None
+    if words & _HEDGES:
+        return None  # 'not CSP-owned', 'partially shared': a person decides, the row is flagged
     third = bool(words & {"third", "3rd", "inherited", "outsourced", "subservice"})
     if "shared" in words or "joint" in words or "both" in words:
-        if third and not words & _CUSTOMER_WORDS:
+        if third and words & _CUSTOMER_WORDS:
+            return None  # shared by the customer and a third party: no such owner here
+        if third:
             return Owner.SHARED_VENDOR_THIRD_PARTY
         return Owner.SHARED
     if third:
