@@ -238,6 +238,8 @@ class MatrixRow:
     notes: str = ""
     ref: str = ""
     category_carried: bool = False
+    #: the row left out its category cell and its cells were moved one column along to fit the header
+    cells_moved: bool = False
     #: why the row cannot be placed as it stands (empty: readable)
     problems: list[str] = field(default_factory=list)
 
@@ -279,9 +281,10 @@ def read_rows(layout: Layout) -> list[MatrixRow]:
         if number <= layout.header_row:
             continue
         placed = {kind: (cells[i] if i < len(cells) else "") for kind, i in columns.items()}
-        carried = False
+        carried = moved = False
         if category_at is not None:
             if _category_missing(cells, category_at, area_at):
+                moved = True
                 shifted = dict(zip(shifted_order, cells, strict=False))
                 placed = {kind: shifted.get(i, "") for kind, i in columns.items() if kind != CATEGORY}
                 placed[CATEGORY] = ""
@@ -290,7 +293,7 @@ def read_rows(layout: Layout) -> list[MatrixRow]:
             else:
                 placed[CATEGORY] = category
                 carried = bool(category)
-        rows.append(_read_row(number, placed, carried, cells, len(layout.header)))
+        rows.append(_read_row(number, placed, carried, cells, len(layout.header), moved))
     return rows
 
 
@@ -307,7 +310,9 @@ def _category_missing(cells: tuple[str, ...], category_at: int, area_at: int) ->
     return not at_area and any(looks_like_mark(c) and c for c in cells[area_at + 1 :])
 
 
-def _read_row(number: int, placed: dict[str, str], carried: bool, cells: tuple[str, ...], width: int) -> MatrixRow:
+def _read_row(
+    number: int, placed: dict[str, str], carried: bool, cells: tuple[str, ...], width: int, moved: bool = False
+) -> MatrixRow:
     marks = {kind: parse_mark(placed[kind]) for kind in MARK_KINDS if kind in placed}
     problems: list[str] = []
     area = placed.get(AREA, "")
@@ -345,5 +350,6 @@ def _read_row(number: int, placed: dict[str, str], carried: bool, cells: tuple[s
         notes=placed.get(NOTES, ""),
         ref=placed.get(REF, ""),
         category_carried=carried,
+        cells_moved=moved,
         problems=list(dict.fromkeys(problems)),
     )

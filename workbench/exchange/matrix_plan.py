@@ -161,7 +161,16 @@ def _place(row: MatrixRow, matcher: Matcher, current: Mapping[str, Responsibilit
     cid = best.target.control_id or ""
     runner_up = controls[1] if len(controls) > 1 else None
     if best.score >= CONFIDENT and (runner_up is None or best.score - runner_up.score >= MARGIN):
-        return Placement(row, EXISTING, cid, best.score, srm_area=srm_area, current=current.get(cid))
+        now = current.get(cid)
+        one_mark = sum(1 for mark in row.marks.values() if mark.present) == 1
+        if row.cells_moved and one_mark and now is not None and row.owner is not None and row.owner != now.owner:
+            # Which column the one mark sat in was guessed: a person confirms before an owner changes on that.
+            why = (
+                f"the row left out its category, so its cells were moved along to fit and its one mark was read "
+                f"as the {row.owner.value}'s, which would change {cid} from {now.owner.value}: check the file"
+            )
+            return Placement(row, FLAGGED, cid, best.score, why, cid, srm_area, now)
+        return Placement(row, EXISTING, cid, best.score, srm_area=srm_area, current=now)
     if best.score >= CONFIDENT and runner_up is not None:
         other = runner_up.target.control_id
         why = f"close call: {cid} ({best.score:.2f}) or {other} ({runner_up.score:.2f})"
