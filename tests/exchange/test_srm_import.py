@@ -462,3 +462,30 @@ def test_a_second_matrix_table_in_the_file_is_named_not_dropped_silently(
     assert preview.code == 0, preview.err
     notes = " ".join(preview.json()["notes"])
     assert "holds 1 more table with a matrix header, which were not read" in notes
+
+
+def test_the_workbenchs_own_export_edited_and_imported_again_updates_its_controls(
+    workspace: Workspace, cli: CliRunner, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    exported = tmp_path / "srm.xlsx"
+    assert cli("-w", workspace.path, "srm", "export", "--format", "xlsx", "--out", exported).code == 0
+    book = load_workbook(exported)
+    sheet = book["SRM"]
+    ids = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)]
+    row = ids.index("NET-05") + 2
+    sheet.cell(row, 4).value = "customer"  # the owner drop-down, changed by someone at the vendor
+    sheet.cell(row, 6).value = "Builds and runs the VPC."
+    book.save(exported)
+
+    preview = cli("-w", workspace.path, "srm", "import", exported, "--preview", "--json")
+    assert preview.code == 0, preview.err
+    data = preview.json()
+    assert data["counts"]["new"] == 0 and data["counts"]["flagged"] == 0 and data["unknown_columns"] == []
+    assert {r["control"] for r in data["rows"]} == set(ids), "every row on the control its id names"
+    applied = cli("-w", workspace.path, "srm", "import", exported, "--json")
+    assert applied.code == 0, applied.err
+    assert applied.json()["written"]["new_controls"] == []
+    after = responsibilities(open_workspace(workspace.path))["NET-05"]
+    assert (after.owner.value, after.customer_part) == ("customer", "Builds and runs the VPC.")

@@ -84,7 +84,15 @@ class Layout:
         return {kind: self.header[index] for kind, index in self.columns.items()}
 
 
+#: the header of the workbench's own CSV and XLSX export ('workbench srm export'): its Control column holds control
+#: ids, so a re-import after editing owners updates those controls instead of creating new ones
+OWN_EXPORT_HEADER = ("control", "title", "area", "owner", "vendor part", "customer part", "requirements")
+_OWN_EXPORT_KINDS = (REF, AREA, CATEGORY, OWNER, VENDOR_PART, CUSTOMER_PART, NOTES)
+
+
 def _classify_header(table: Table, number: int, cells: tuple[str, ...]) -> Layout | None:
+    if tuple(cell.strip().lower() for cell in cells) == OWN_EXPORT_HEADER:
+        return Layout(table, number, cells, dict(zip(_OWN_EXPORT_KINDS, range(len(cells)), strict=True)), ())
     columns: dict[str, int] = {}
     unknown: list[str] = []
     for index, cell in enumerate(cells):
@@ -202,6 +210,8 @@ def parse_owner_word(text: str) -> Owner | None:
     words = set(_WORD.findall(lowered))
     if not words and lowered not in {"n/a"}:
         return None
+    if lowered in {"n/a", "na", "not applicable", "none"}:
+        return Owner.NOT_APPLICABLE
     if words & _HEDGES:
         return None  # 'not CSP-owned', 'partially shared': a person decides, the row is flagged
     third = bool(words & {"third", "3rd", "inherited", "outsourced", "subservice"})
@@ -240,6 +250,8 @@ class MatrixRow:
     category_carried: bool = False
     #: the row left out its category cell and its cells were moved one column along to fit the header
     cells_moved: bool = False
+    #: the control the row names by id (only in the workbench's own export, whose Control column holds ids)
+    control_id: str = ""
     #: why the row cannot be placed as it stands (empty: readable)
     problems: list[str] = field(default_factory=list)
 
@@ -277,6 +289,7 @@ def read_rows(layout: Layout) -> list[MatrixRow]:
     shifted_order = sorted(i for i in columns.values() if i != category_at)
     rows: list[MatrixRow] = []
     category = ""
+    own_export = tuple(cell.strip().lower() for cell in layout.header) == OWN_EXPORT_HEADER
     for number, cells in layout.table.rows:
         if number <= layout.header_row:
             continue
@@ -293,7 +306,10 @@ def read_rows(layout: Layout) -> list[MatrixRow]:
             else:
                 placed[CATEGORY] = category
                 carried = bool(category)
-        rows.append(_read_row(number, placed, carried, cells, len(layout.header), moved))
+        row = _read_row(number, placed, carried, cells, len(layout.header), moved)
+        if own_export:
+            row.control_id = row.ref.strip().upper()
+        rows.append(row)
     return rows
 
 

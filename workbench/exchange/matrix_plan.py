@@ -151,6 +151,10 @@ def parse_decisions(values: tuple[str, ...] | list[str]) -> dict[int, str]:
 def _place(row: MatrixRow, matcher: Matcher, current: Mapping[str, Responsibility]) -> Placement:
     if row.problems:
         return Placement(row, FLAGGED, reason="; ".join(row.problems), suggestion=SKIP)
+    if row.control_id and row.control_id in current:
+        # the workbench's own export names each row's control by id: an edited export updates those controls
+        named = row.control_id
+        return Placement(row, EXISTING, named, 1.0, reason=f"named by id {named}", current=current[named])
     matches = matcher.candidates(row.area, row.category)
     area = best_srm_area(matches)
     srm_area = area.target.srm_area or "" if area is not None else ""
