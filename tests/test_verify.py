@@ -186,3 +186,14 @@ def test_a_fresh_workspace_has_its_genesis_anchor_and_verifies(workspace: Worksp
     assert (workspace.path / "ledger.head").is_file()
     result = cli("-w", workspace.path, "verify")
     assert result.code == 0 and result.out.startswith("OK: 0 ledger entries")
+
+
+def test_a_file_no_record_refers_to_is_noted_not_failed(workspace: Workspace, cli: CliRunner) -> None:
+    """An interrupted write (files stored, then the process killed before its transaction) leaves such files."""
+    import io
+
+    workspace.store.blobs.put_stream(io.BytesIO(b"stored before a crash, never recorded"))
+    report = verify_workspace(workspace)
+    assert report.ok and report.unreferenced == 1 and report.as_dict()["unreferenced_files"] == 1
+    result = cli("-w", workspace.path, "verify")
+    assert result.code == 0 and "note: 1 stored file no record refers to" in result.out

@@ -173,6 +173,11 @@ def verify_command(
     )
     if outcome.ok:
         click.echo(f"OK: {summary}")
+        if outcome.unreferenced:
+            click.echo(
+                f"  note: {counted(outcome.unreferenced, 'stored file')} no record refers to (left by an interrupted "
+                "write; harmless, and never cited by a report)"
+            )
         return 0
     click.echo(f"FAILED: {outcome.problems[0]}", err=True)
     for problem in outcome.problems[1:]:

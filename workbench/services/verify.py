@@ -55,6 +55,8 @@ class VerifyReport:
     records: dict[str, int] = field(default_factory=dict)
     blobs: int = 0
     blob_bytes: int = 0
+    #: stored files no record refers to: what an interrupted write leaves (harmless; not a problem)
+    unreferenced: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
@@ -79,6 +81,7 @@ class VerifyReport:
             "records": dict(self.records),
             "blobs": self.blobs,
             "blob_bytes": self.blob_bytes,
+            "unreferenced_files": self.unreferenced,
             "seconds": round(self.seconds, 3),
             "first_problem": str(self.problems[0]) if self.problems else None,
             "problems": [str(p) for p in self.problems],
@@ -298,3 +301,4 @@ def _check_blobs(
             report.add(f"blob {sha256[:12]}", f"size is {actual.size}, recorded {size} ({what})")
         if progress is not None:
             progress("blobs", done, total)
+    report.unreferenced = sum(sha256 not in wanted for sha256 in blobs.iter_stored())

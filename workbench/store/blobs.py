@@ -51,6 +51,10 @@ class BlobStore(ABC):
     def exists(self, sha256: str) -> bool:
         """Tell whether a blob is stored."""
 
+    @abstractmethod
+    def iter_stored(self) -> Iterator[str]:
+        """Yield the hash of every stored blob."""
+
     def rehash(self, sha256: str) -> StoredBlob:
         """Read a stored blob end to end and return what its bytes hash to now (for verification)."""
         digest = hashlib.sha256()
