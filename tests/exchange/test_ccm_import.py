@@ -222,3 +222,14 @@ def test_a_framework_id_already_in_use_is_refused(workspace: Workspace, cli: Cli
     result = cli("-w", workspace.path, "srm", "import", path, "--framework-id", "soc2")
     assert result.code == 1 and "a framework 'soc2' already exists" in result.err
     assert snapshot(workspace.path) == before
+
+
+def test_the_same_spreadsheet_under_another_framework_id_is_refused(
+    workspace: Workspace, cli: CliRunner, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "my-caiq.xlsx", {"CAIQv4": _caiq_rows()})
+    assert cli("-w", workspace.path, "srm", "import", path).code == 0
+    before = snapshot(workspace.path)
+    again = cli("-w", workspace.path, "srm", "import", path, "--framework-id", "ccm_copy")
+    assert again.code == 1 and "already imported (framework ccm)" in again.err
+    assert snapshot(workspace.path) == before

@@ -172,7 +172,11 @@ def preview_ccm(
         if item.kind == "control":
             _control_owner(item, [i for i in items.values() if i.parent == item.id and i.kind == "question"])
     existing = workspace.catalog.framework(wanted)
-    already = existing is not None and existing.version == sha[:12]
+    # the same file under any framework id: its SHA-256 is in the framework's source line
+    same_file = next((f for f in workspace.catalog.frameworks.values() if f"(sha256 {sha})" in f.source), None)
+    already = same_file is not None
+    if same_file is not None:
+        wanted = same_file.id
     notes = list(source.notes)
     if already:
         notes.append(f"{name} was already imported (framework {wanted}); applying it again is refused")
