@@ -531,7 +531,9 @@ class ExchangeScreen(WorkbenchScreen):
             f"Response {result.response_id} from {result.customer} to packet {result.packet_id[:8]}",
             f"signed by {result.signer}; certificate SHA-256 {result.signer_fingerprint}",
         ]
-        if trust is None:
+        if result.already_imported_on is not None:
+            lines.append(f"already imported on {result.already_imported_on}; nothing changed")
+        elif trust is None:
             lines.append("authenticity not established: compare this fingerprint with the one the customer published")
         lines.append(
             f"{counted(len(result.imported), 'answer')} imported as evidence ({counted(result.files, 'file')}), "
