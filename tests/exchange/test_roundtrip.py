@@ -130,7 +130,10 @@ def test_round_trip_vendor_customer_vendor(cli: CliRunner, tmp_path: Path, memor
     run_ok(cli, "-w", parties.customer, "srm", "respond", "--out", second)
     changed = run_ok(cli, "-w", parties.vendor, "srm", "import-response", second, "--json")
     conflict = next(c for c in changed["conflicts"] if c["control"] == "BYOC-01")
-    assert "differs from the answer to the same packet imported" in conflict["reason"] and "nothing overwritten" in conflict["reason"]
+    assert (
+        "differs from the answer to the same packet imported" in conflict["reason"]
+        and "nothing overwritten" in conflict["reason"]
+    )
     assert conflict["existing_evidence"] == answered["BYOC-01"]
     assert "BYOC-01" not in {item["control"] for item in changed["imported"]}
     assert _evidence_rows(parties.vendor)[answered["BYOC-01"]] == counts_before[answered["BYOC-01"]]

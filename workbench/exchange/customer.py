@@ -155,10 +155,11 @@ def import_vendor(
             .limit(1)
         ).first()
     if other_vendor is not None:
-        held = " / ".join(p for p in (other_vendor.issuer_organisation, other_vendor.issuer_system) if p) or "a vendor"
+        holder = " / ".join(p for p in (other_vendor.issuer_organisation, other_vendor.issuer_system) if p)
         raise PacketError(
             f"{path}: this packet is from {printable(vendor)} (workspace {body.issuer.workspace_id}), but this "
-            f"customer workspace holds the matrix of {printable(held)} ({other_vendor.issuer_workspace_id}); "
+            f"customer workspace holds the matrix of {printable(holder or 'another vendor')} "
+            f"({other_vendor.issuer_workspace_id}); "
             "use one workspace per vendor: workbench init --role customer in a new directory and import it there"
         )
     check_signer_pinned(
