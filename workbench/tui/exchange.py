@@ -541,7 +541,10 @@ class ExchangeScreen(WorkbenchScreen):
         )
         self.say("response", "\n".join(lines))
         rows = [
-            (f"imported:{control}", [plain(control), plain("imported"), plain(f"evidence {evidence[:8]}")])
+            (
+                f"imported:{control}",
+                [plain(control), plain("imported"), plain(f"evidence {evidence[:8]}{_supersedes(result, control)}")],
+            )
             for control, evidence in result.imported
         ] + [
             (
@@ -555,3 +558,9 @@ class ExchangeScreen(WorkbenchScreen):
             for conflict in result.conflicts
         ]
         fill_table(self.query_one("#response-table", DataTable), ("Control", "Answer", "What happened"), rows)
+
+
+def _supersedes(result: ResponseImport, control: str) -> str:
+    """What an imported answer replaced: the record imported from the answer to an older packet, if any."""
+    replaced = result.superseded.get(control)
+    return f" (supersedes {replaced[:8]}, the answer to an older packet)" if replaced else ""
