@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliRunner
+from tests.conftest import CliRunner, snapshot
 from tests.exchange.exchange_helpers import export_packet, load, make_parties, run_ok
 from tests.helpers import control_owned_by
 from tests.reports.conftest import add_check_evidence
@@ -114,15 +114,15 @@ def test_round_trip_vendor_customer_vendor(cli: CliRunner, tmp_path: Path, memor
     assert run_ok(cli, "-w", parties.vendor, "verify", "--json")["ok"]
     assert run_ok(cli, "-w", parties.customer, "verify", "--json")["ok"]
 
-    # A second import of the same response: every answer is a conflict, nothing is written.
+    # A second import of the same response: already imported, exit 0, nothing is written.
     counts_before = _evidence_rows(parties.vendor)
+    held = snapshot(parties.vendor)
     again = run_ok(cli, "-w", parties.vendor, "srm", "import-response", response, "--json")
-    assert again["imported"] == []
-    assert {c["control"] for c in again["conflicts"]} == set(answered)
-    assert all("already imported from response" in c["reason"] for c in again["conflicts"])
+    assert again["already_imported"] and again["imported"] == [] and again["conflicts"] == []
     assert _evidence_rows(parties.vendor) == counts_before
     text = cli("-w", parties.vendor, "srm", "import-response", response)
-    assert f"conflict {customer_owned}: already imported" in text.out
+    assert text.code == 0 and "already imported on" in text.out and "conflict" not in text.out
+    assert snapshot(parties.vendor) == held
 
     # A later response that changes an answer: reported as a conflict, the earlier record kept.
     run_ok(cli, "-w", parties.customer, "srm", "attest", "BYOC-01", "--text", "Changed our mind")
@@ -130,7 +130,10 @@ def test_round_trip_vendor_customer_vendor(cli: CliRunner, tmp_path: Path, memor
     run_ok(cli, "-w", parties.customer, "srm", "respond", "--out", second)
     changed = run_ok(cli, "-w", parties.vendor, "srm", "import-response", second, "--json")
     conflict = next(c for c in changed["conflicts"] if c["control"] == "BYOC-01")
-    assert "differs from the answer imported" in conflict["reason"] and "nothing overwritten" in conflict["reason"]
+    assert (
+        "differs from the answer to the same packet imported" in conflict["reason"]
+        and "nothing overwritten" in conflict["reason"]
+    )
     assert conflict["existing_evidence"] == answered["BYOC-01"]
     assert "BYOC-01" not in {item["control"] for item in changed["imported"]}
     assert _evidence_rows(parties.vendor)[answered["BYOC-01"]] == counts_before[answered["BYOC-01"]]

@@ -239,7 +239,8 @@ def respond_command(
 def import_response_command(context: Context, packet: Path, trust: Path | None, as_json: bool) -> None:
     """Import a customer's signed response: its answers become evidence (source import); nothing is overwritten.
 
-    An answer for a control the same customer already answered is reported as a conflict and left out.
+    An answer for a control the same customer already answered for the same packet is reported as a conflict and
+    left out; an answer to a newer packet supersedes the one imported for the older packet.
     """
     from workbench.exchange.response import import_response
 
@@ -249,6 +250,9 @@ def import_response_command(context: Context, packet: Path, trust: Path | None, 
         return
     click.echo(f"Response {result.response_id} from {shown(result.customer)} to packet {result.packet_id[:8]}")
     click.echo(f"  signed by {shown(result.signer)}; certificate SHA-256 {result.signer_fingerprint}")
+    if result.already_imported_on is not None:
+        click.echo(f"  already imported on {result.already_imported_on}; nothing changed")
+        return
     if trust is None:
         click.echo(f"  {_UNTRUSTED}")
     click.echo(
@@ -256,7 +260,9 @@ def import_response_command(context: Context, packet: Path, trust: Path | None, 
         f"{counted(len(result.conflicts), 'conflict')}, {len(result.unanswered)} unanswered"
     )
     for control, evidence in result.imported:
-        click.echo(f"  imported {control}: evidence {evidence[:8]}")
+        replaced = result.superseded.get(control)
+        after = f" (supersedes {replaced[:8]}, the answer to an older packet)" if replaced else ""
+        click.echo(f"  imported {control}: evidence {evidence[:8]}{after}")
     for conflict in result.conflicts:
         click.echo(f"  conflict {conflict.control_id}: {shown(conflict.reason)}")
 

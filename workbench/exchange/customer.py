@@ -28,7 +28,9 @@ from workbench.exchange.packet import (
     PacketError,
     SigningKey,
     canonical_body,
+    check_signer_pinned,
     packet_bytes,
+    printable,
     read_packet,
     sign_packet,
 )
@@ -139,8 +141,35 @@ def import_vendor(
         if row.control in controls_seen:
             raise PacketError(f"{path}: not a usable packet: control {row.control} appears twice")
         controls_seen.add(row.control)
+    vendor = " / ".join(p for p in (body.issuer.organisation, body.issuer.system) if p) or body.issuer.workspace_id
     with workspace.store.session() as session:
         earlier = session.get(ExchangePacket, body.id)
+        other_vendor = session.exec(
+            select(ExchangePacket)
+            .where(
+                ExchangePacket.kind == PACKET_KIND,
+                ExchangePacket.direction == "imported",
+                ExchangePacket.issuer_workspace_id != body.issuer.workspace_id,
+            )
+            .order_by(col(ExchangePacket.recorded_at))
+            .limit(1)
+        ).first()
+    if other_vendor is not None:
+        holder = " / ".join(p for p in (other_vendor.issuer_organisation, other_vendor.issuer_system) if p)
+        raise PacketError(
+            f"{path}: this packet is from {printable(vendor)} (workspace {body.issuer.workspace_id}), but this "
+            f"customer workspace holds the matrix of {printable(holder or 'another vendor')} "
+            f"({other_vendor.issuer_workspace_id}); "
+            "use one workspace per vendor: workbench init --role customer in a new directory and import it there"
+        )
+    check_signer_pinned(
+        workspace,
+        path=path,
+        issuer_workspace_id=body.issuer.workspace_id,
+        issuer_name=vendor,
+        signed=signed,
+        trusted=trust is not None,
+    )
     if earlier is not None:
         raise PacketError(
             f"{path}: packet {body.id} was already imported on {format_stored(earlier.recorded_at)[:10]}; "
@@ -150,7 +179,6 @@ def import_vendor(
     catalog = workspace.catalog
     who = actor or default_actor()
     now = utc_now()
-    vendor = " / ".join(p for p in (body.issuer.organisation, body.issuer.system) if p) or body.issuer.workspace_id
     try:
         new_specs = [_control_spec(row, workspace) for row in body.rows if catalog.control(row.control) is None]
     except ValidationError as exc:

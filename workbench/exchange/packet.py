@@ -277,7 +277,7 @@ def _parse_file(path: Path) -> dict[str, Any]:
             f"not a packet: the file is not UTF-8 text (byte {exc.start} is invalid); packets are UTF-8 JSON"
         ) from None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys)
     except (json.JSONDecodeError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
@@ -291,6 +291,17 @@ def _parse_file(path: Path) -> dict[str, Any]:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Build a JSON object, refusing a key given twice (JSON readers disagree on which one wins)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            shown = key if len(key) <= 60 else key[:57] + "..."
+            raise PacketError(f"not a packet: the key {shown!r} appears twice in one JSON object")
+        found[key] = value
+    return found
 
 
 def _split(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -338,7 +349,10 @@ def _verify_signature(body: dict[str, Any], signature: dict[str, Any]) -> tuple[
         raise PacketError(
             "the signature does not verify: the packet was changed after it was signed (or signed by another key)"
         ) from None
-    if signature.get("body_sha256") not in (None, digest):
+    recorded = signature.get("body_sha256")
+    if recorded is None:
+        raise PacketError("the signature has no body_sha256 (the digest of the body it covers)")
+    if recorded != digest:
         raise PacketError("the recorded body digest differs from the body (the packet was changed after signing)")
     return certificate, certificate.fingerprint(hashes.SHA256()).hex(), digest
 
@@ -381,3 +395,45 @@ def load_trusted_certificate(path: Path) -> x509.Certificate:
         return x509.load_der_x509_certificate(data)
     except ValueError:
         raise InputError(f"{path}: not an X.509 certificate (PEM or DER)") from None
+
+
+def check_signer_pinned(
+    workspace: Workspace, *, path: Path, issuer_workspace_id: str, issuer_name: str, signed: SignedPacket, trusted: bool
+) -> None:
+    """Refuse a packet signed by another key than the one earlier packets from the same issuer were signed with.
+
+    Trust on first use: the first packet imported from an issuer workspace pins its signer's certificate (the
+    fingerprint stored with the packet, covered by its ledger digest). A later one from that issuer signed by a
+    different certificate is accepted only when ``--trust`` named a certificate it chains to (``trusted``).
+
+    Raises:
+        PacketError: the signer differs from the pinned one and no ``--trust`` certificate vouches for it.
+    """
+    from sqlmodel import col, select
+
+    from workbench.store.models import ExchangePacket
+
+    with workspace.store.session() as session:
+        pinned = session.exec(
+            select(ExchangePacket.signer_fingerprint)
+            .where(
+                ExchangePacket.issuer_workspace_id == issuer_workspace_id,
+                ExchangePacket.direction == "imported",
+                ExchangePacket.signer_fingerprint != "",
+            )
+            .order_by(col(ExchangePacket.recorded_at).desc(), col(ExchangePacket.id))
+            .limit(1)
+        ).first()
+    if pinned is None or pinned == signed.signer_fingerprint or trusted:
+        return
+    issuer_name = printable(issuer_name)
+    raise PacketError(
+        f"{path}: signed by certificate SHA-256 {signed.signer_fingerprint}, but earlier packets from {issuer_name} "
+        f"(workspace {issuer_workspace_id}) were signed by certificate SHA-256 {pinned}: refused as a possible "
+        f"forgery; if {issuer_name} changed its signing key, import with --trust THEIR-NEW-CERT"
+    )
+
+
+def printable(value: str) -> str:
+    """Untrusted text from a packet made safe for a one-line message: control characters replaced."""
+    return "".join(ch if ch.isprintable() else "?" for ch in value)

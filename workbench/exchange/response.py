@@ -2,8 +2,9 @@
 
 Each answered row becomes one evidence record with source ``import`` (its files stored as blobs, the answer itself
 kept as a raw JSON blob) linked to that control. Nothing is ever overwritten: an answer for a control that the same
-customer already answered (in this response or an earlier one) is a conflict, reported and left out, and the record
-already held stays as it is.
+customer already answered for the same packet (in this response or an earlier one) is a conflict, reported and left
+out, and the record already held stays as it is. An answer to a newer packet is a new evidence record that supersedes
+(``supersedes_id``) the record imported earlier for that control from that customer; the old row stays unchanged.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from typing import Any
 from sqlmodel import col, select
 
 from workbench.clock import format_stored, utc_now
-from workbench.exchange.packet import PACKET_KIND, RESPONSE_KIND, PacketError, read_packet
+from workbench.exchange.packet import PACKET_KIND, RESPONSE_KIND, PacketError, check_signer_pinned, read_packet
 from workbench.exchange.shapes import Answer, PacketBody, ResponseBody, parse_body
 from workbench.services.attachments import safe_name
-from workbench.services.evidence import write_evidence
+from workbench.services.evidence import superseded_by, write_evidence
 from workbench.store.digests import canonical_json, packet_digest, sha256_text
 from workbench.store.models import Evidence, EvidenceBlob, ExchangeAnswer, ExchangePacket, new_id
 from workbench.workspace import Workspace, default_actor
@@ -53,10 +54,14 @@ class ResponseImport:
     signer: str
     signer_fingerprint: str
     imported: list[tuple[str, str]] = field(default_factory=list)
+    #: control -> the evidence record (imported from an answer to an older packet) the new record supersedes
+    superseded: dict[str, str] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     files: int = 0
     files_left_out: int = 0
+    #: when this very response was imported before (None when it is new): nothing was written
+    already_imported_on: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -66,7 +71,12 @@ class ResponseImport:
             "customer": self.customer,
             "signer": self.signer,
             "signer_fingerprint": self.signer_fingerprint,
-            "imported": [{"control": control, "evidence": evidence} for control, evidence in self.imported],
+            "already_imported": self.already_imported_on is not None,
+            "already_imported_on": self.already_imported_on,
+            "imported": [
+                {"control": control, "evidence": evidence, "supersedes": self.superseded.get(control)}
+                for control, evidence in self.imported
+            ],
             "conflicts": [conflict.as_dict() for conflict in self.conflicts],
             "unanswered": list(self.unanswered),
             "files": self.files,
@@ -103,9 +113,19 @@ def import_response(
     body: ResponseBody = parse_body(ResponseBody, signed.body, str(path))
     if body.issuer.workspace_id == workspace.workspace_id:
         raise PacketError(f"{path}: this response was issued by this very workspace")
+    if body.issuer.role != "customer":
+        raise PacketError(f"{path}: the response was issued by a {body.issuer.role} workspace, not a customer's")
     issued = _issued_packet(workspace, body, path)
     rows = {row.control: row for row in PacketBody.model_validate(json.loads(issued.body)).rows}
     customer = " / ".join(p for p in (body.issuer.organisation, body.issuer.system) if p) or body.issuer.workspace_id
+    check_signer_pinned(
+        workspace,
+        path=path,
+        issuer_workspace_id=body.issuer.workspace_id,
+        issuer_name=customer,
+        signed=signed,
+        trusted=trust is not None,
+    )
     result = ResponseImport(
         response_id=body.id,
         packet_id=issued.id,
@@ -113,45 +133,44 @@ def import_response(
         signer=signed.signer,
         signer_fingerprint=signed.signer_fingerprint,
     )
-    prepared = _prepare(body, rows, path, workspace)
-
     with workspace.store.session() as session:
         already = session.get(ExchangePacket, body.id)
-        held = {
-            answer.control_id: answer
-            for answer in session.exec(
-                select(ExchangeAnswer).where(ExchangeAnswer.customer_workspace_id == body.issuer.workspace_id)
-            ).all()
-        }
-        packets = {
-            packet.id: packet
-            for packet in session.exec(
-                select(ExchangePacket).where(col(ExchangePacket.id).in_({a.response_id for a in held.values()}))
-            ).all()
-        }
+    if already is not None:
+        result.already_imported_on = format_stored(already.recorded_at)[:10]
+        return result  # the same response again: nothing to write
+    prepared = _prepare(body, rows, path, workspace)
+
+    held = _held_answers(workspace, body.issuer.workspace_id)
     to_write: list[_Prepared] = []
+    supersedes: dict[str, str] = {}
     for item in prepared:
         control_id = item.answer.control
         if not item.answer.attestation and not item.answer.evidence:
             result.unanswered.append(control_id)
             continue
-        earlier = held.get(control_id)
-        if earlier is not None:
-            when = (
-                format_stored(packets[earlier.response_id].recorded_at)[:10] if earlier.response_id in packets else ""
-            )
-            if earlier.answer_sha256 == item.digest:
-                reason = f"already imported from response {earlier.response_id[:8]} on {when}"
+        earlier = held.get(control_id, [])
+        same_packet = next((h for h in earlier if h.packet_id == issued.id), None)
+        if same_packet is not None:
+            if same_packet.answer.answer_sha256 == item.digest:
+                reason = f"already imported from response {same_packet.response_id[:8]} on {same_packet.when}"
             else:
                 reason = (
-                    f"differs from the answer imported from response {earlier.response_id[:8]} on {when}; "
-                    "kept that one, nothing overwritten"
+                    f"differs from the answer to the same packet imported from response "
+                    f"{same_packet.response_id[:8]} on {same_packet.when}; kept that one, nothing overwritten"
                 )
-            result.conflicts.append(Conflict(control_id, reason, earlier.evidence_id))
+            result.conflicts.append(Conflict(control_id, reason, same_packet.answer.evidence_id))
             continue
+        newer = next((h for h in earlier if h.packet_created_at > issued.created_at), None)
+        if newer is not None:
+            reason = (
+                f"answers packet {issued.id[:8]}, older than packet {newer.packet_id[:8]} already answered in "
+                f"response {newer.response_id[:8]} on {newer.when}; kept that one, nothing overwritten"
+            )
+            result.conflicts.append(Conflict(control_id, reason, newer.answer.evidence_id))
+            continue
+        if earlier:
+            supersedes[control_id] = _head_of(workspace, earlier[0].answer.evidence_id)
         to_write.append(item)
-    if already is not None:
-        return result  # the same response again: every answer is a conflict or unanswered; nothing to record
 
     who = actor or default_actor()
     now = utc_now()
@@ -161,6 +180,9 @@ def import_response(
     records: list[tuple[Evidence, str, list[EvidenceBlob], ExchangeAnswer]] = []
     for item in to_write:
         record, blobs = _evidence_for(item, body, customer, who, now, workspace)
+        record.supersedes_id = supersedes.get(item.answer.control)
+        if record.supersedes_id is not None:
+            result.superseded[item.answer.control] = record.supersedes_id
         answer = ExchangeAnswer(
             response_id=body.id,
             control_id=item.answer.control,
@@ -196,6 +218,61 @@ def import_response(
         writer.add(*answers)
         writer.record(kind="packet", entity_id=packet.id, digest=packet_digest(packet, answers))
     return result
+
+
+@dataclass(frozen=True)
+class _Held:
+    """An answer imported earlier from the same customer, with the packet it answered."""
+
+    answer: ExchangeAnswer
+    response_id: str
+    packet_id: str
+    packet_created_at: datetime
+    when: str
+
+
+def _held_answers(workspace: Workspace, customer_workspace_id: str) -> dict[str, list[_Held]]:
+    """Per control, the answers already imported from this customer, the newest answered packet first."""
+    found: dict[str, list[_Held]] = {}
+    with workspace.store.session() as session:
+        answers = session.exec(
+            select(ExchangeAnswer).where(ExchangeAnswer.customer_workspace_id == customer_workspace_id)
+        ).all()
+        responses = {
+            packet.id: packet
+            for packet in session.exec(
+                select(ExchangePacket).where(col(ExchangePacket.id).in_({a.response_id for a in answers}))
+            ).all()
+        }
+        answered = {
+            packet.id: packet
+            for packet in session.exec(
+                select(ExchangePacket).where(
+                    col(ExchangePacket.id).in_({r.in_response_to for r in responses.values() if r.in_response_to})
+                )
+            ).all()
+        }
+    for answer in answers:
+        response = responses.get(answer.response_id)
+        packet = answered.get(response.in_response_to or "") if response is not None else None
+        if response is None or packet is None:  # the foreign keys make this impossible; skip rather than guess
+            continue
+        found.setdefault(answer.control_id, []).append(
+            _Held(answer, response.id, packet.id, packet.created_at, format_stored(response.recorded_at)[:10])
+        )
+    for held in found.values():
+        held.sort(key=lambda h: (h.packet_created_at, h.when), reverse=True)
+    return found
+
+
+def _head_of(workspace: Workspace, evidence_id: str) -> str:
+    """The newest record of the chain that supersedes ``evidence_id`` (itself when nothing supersedes it)."""
+    with workspace.store.session() as session:
+        seen = {evidence_id}
+        while (newer := superseded_by(session, evidence_id)) is not None and newer not in seen:
+            seen.add(newer)
+            evidence_id = newer
+    return evidence_id
 
 
 def _issued_packet(workspace: Workspace, body: ResponseBody, path: Path) -> ExchangePacket:

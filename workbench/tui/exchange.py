@@ -531,7 +531,9 @@ class ExchangeScreen(WorkbenchScreen):
             f"Response {result.response_id} from {result.customer} to packet {result.packet_id[:8]}",
             f"signed by {result.signer}; certificate SHA-256 {result.signer_fingerprint}",
         ]
-        if trust is None:
+        if result.already_imported_on is not None:
+            lines.append(f"already imported on {result.already_imported_on}; nothing changed")
+        elif trust is None:
             lines.append("authenticity not established: compare this fingerprint with the one the customer published")
         lines.append(
             f"{counted(len(result.imported), 'answer')} imported as evidence ({counted(result.files, 'file')}), "
@@ -539,7 +541,10 @@ class ExchangeScreen(WorkbenchScreen):
         )
         self.say("response", "\n".join(lines))
         rows = [
-            (f"imported:{control}", [plain(control), plain("imported"), plain(f"evidence {evidence[:8]}")])
+            (
+                f"imported:{control}",
+                [plain(control), plain("imported"), plain(f"evidence {evidence[:8]}{_supersedes(result, control)}")],
+            )
             for control, evidence in result.imported
         ] + [
             (
@@ -553,3 +558,9 @@ class ExchangeScreen(WorkbenchScreen):
             for conflict in result.conflicts
         ]
         fill_table(self.query_one("#response-table", DataTable), ("Control", "Answer", "What happened"), rows)
+
+
+def _supersedes(result: ResponseImport, control: str) -> str:
+    """What an imported answer replaced: the record imported from the answer to an older packet, if any."""
+    replaced = result.superseded.get(control)
+    return f" (supersedes {replaced[:8]}, the answer to an older packet)" if replaced else ""

@@ -50,7 +50,8 @@ One set of controls for SOC 2, HIPAA, GDPR and shared-responsibility matrices, w
   *Export for a customer*: XLSX, CSV, the signed JSON packet (signed with the workspace's identity, the
   passphrase from the OS keyring), OSCAL component-definition, or the evidence as OSCAL assessment results.
   A customer imports the vendor's packet and writes its signed response there; a vendor imports the
-  customer's response, whose answers become evidence (conflicts are listed, nothing is overwritten).
+  customer's response, whose answers become evidence (conflicts are listed, nothing is overwritten;
+  an answer to a newer packet supersedes the older one).
 
 ## Keys that work everywhere
 
