@@ -124,15 +124,7 @@ def import_command(
 
 def _control_cell(placement: Placement) -> str:
     if placement.action == EXISTING:
-        before = placement.current.owner.value if placement.current else "?"
-        after = placement.row.owner.value if placement.row.owner else "?"
-        if placement.unchanged:
-            change = "no change"
-        elif before == after:
-            change = f"{OWNER_LABEL[after]}, parts reworded"
-        else:
-            change = f"{OWNER_LABEL.get(before, before)} → {OWNER_LABEL.get(after, after)}"
-        return f"{escape(placement.control_id)} [dim]({change})[/]"
+        return f"{escape(placement.control_id)} [dim]({placement.change_words()})[/]"
     if placement.action == NEW:
         where = f" [dim]srm {escape(placement.srm_area)}[/]" if placement.srm_area else ""
         return f"[green]NEW {escape(placement.control_id)}[/]{where}"

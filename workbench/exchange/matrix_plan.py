@@ -15,6 +15,7 @@ from workbench.exchange.matrix_layout import CUSTOMER, VENDOR, Layout, Mark, Mat
 from workbench.exchange.matrix_match import CONFIDENT, MARGIN, POSSIBLE, Matcher, best_by_control, best_srm_area
 from workbench.exchange.tables import TableSource
 from workbench.services.ownership import Responsibility
+from workbench.wording import OWNER_LABEL
 
 _VERBS = {
     "provides", "applies", "manages", "implements", "configures", "owns", "operates", "maintains", "enforces",
@@ -55,6 +56,17 @@ class Placement:
             and self.vendor_part == now.vendor_part
             and self.customer_part == now.customer_part
         )
+
+    def change_words(self) -> str:
+        """What a row placed on an existing control changes, in words: ``no change``, ``shared, parts reworded``
+        or ``customer → vendor``."""
+        before = self.current.owner.value if self.current else "?"
+        after = self.row.owner.value if self.row.owner else "?"
+        if self.unchanged:
+            return "no change"
+        if before == after:
+            return f"{OWNER_LABEL[after]}, parts reworded"
+        return f"{OWNER_LABEL.get(before, before)} → {OWNER_LABEL.get(after, after)}"
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""

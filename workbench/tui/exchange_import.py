@@ -85,15 +85,7 @@ def goes_to(placement: Placement) -> Text:
     elif placement.reason.startswith("suggestion taken"):
         decided = " · suggestion taken"
     if placement.action == EXISTING:
-        before = placement.current.owner.value if placement.current else "?"
-        after = placement.row.owner.value if placement.row.owner else "?"
-        if placement.unchanged:
-            change = "no change"
-        elif before == after:
-            change = f"{OWNER_LABEL[after]}, parts reworded"
-        else:
-            change = f"{OWNER_LABEL.get(before, before)} → {OWNER_LABEL.get(after, after)}"
-        return plain(f"{placement.control_id} ({change}){decided}")
+        return plain(f"{placement.control_id} ({placement.change_words()}){decided}")
     if placement.action == NEW:
         where = f" in srm {placement.srm_area}" if placement.srm_area else ""
         return plain(f"NEW {placement.control_id}{where}{decided}", style="green")
